@@ -1,0 +1,83 @@
+"""The one exception tree of driftguard.
+
+Every error the library raises on purpose derives from :class:`DriftguardError`, so callers
+can catch one type. The tree::
+
+    DriftguardError
+    ├── SchemaError            data does not fit the declared feature schema
+    │   ├── MissingColumnError     a schema column is absent from the data
+    │   └── ColumnTypeError        a value cannot be read as the column's declared kind
+    ├── EmptyDataError         no rows where some are needed
+    ├── ConfigurationError     a constructor or function argument is out of its domain
+    ├── NotFittedError         a learned attribute was read before ``fit``
+    └── SerializationError     a saved artefact cannot be read back
+        └── UnsupportedVersionError  it was written by an unknown format version
+
+Messages always name the offending column, argument or file, so that the CLI can print them
+as a single line and the service can return them as a 4xx body unchanged.
+
+Examples
+--------
+>>> from driftguard.errors import ColumnTypeError, DriftguardError
+>>> err = ColumnTypeError("age", "non-numeric value 'abc'")
+>>> isinstance(err, DriftguardError), str(err)
+(True, "column 'age': non-numeric value 'abc'")
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ColumnTypeError",
+    "ConfigurationError",
+    "DriftguardError",
+    "EmptyDataError",
+    "MissingColumnError",
+    "NotFittedError",
+    "SchemaError",
+    "SerializationError",
+    "UnsupportedVersionError",
+]
+
+
+class DriftguardError(Exception):
+    """Base class of every error driftguard raises on purpose."""
+
+
+class SchemaError(DriftguardError):
+    """Data does not fit the declared feature schema."""
+
+
+class MissingColumnError(SchemaError):
+    """A column the schema needs is absent (or an unexpected one is present)."""
+
+    def __init__(self, column: str, detail: str = "missing from the data") -> None:
+        self.column = column
+        super().__init__(f"column {column!r}: {detail}")
+
+
+class ColumnTypeError(SchemaError):
+    """A value cannot be read as its column's declared kind."""
+
+    def __init__(self, column: str, detail: str) -> None:
+        self.column = column
+        super().__init__(f"column {column!r}: {detail}")
+
+
+class EmptyDataError(DriftguardError):
+    """No rows (or no usable values) where some are needed."""
+
+
+class ConfigurationError(DriftguardError, ValueError):
+    """An argument is outside its domain (the message names the argument)."""
+
+
+class NotFittedError(DriftguardError, AttributeError):
+    """A learned attribute was used before ``fit`` was called."""
+
+
+class SerializationError(DriftguardError):
+    """A saved artefact is corrupt or not a driftguard artefact."""
+
+
+class UnsupportedVersionError(SerializationError):
+    """The artefact was written with a format version this release cannot read."""

@@ -1,0 +1,228 @@
+"""The reference profile: the statistical fingerprint a checkpoint carries.
+
+``ReferenceProfile.fit`` splits the reference rows at random into a *fitted* part and a
+*held-out* part. The fitted part fixes the bins (reference quantiles for numeric features, the
+vocabulary for categorical ones), the reference counts and the moments; the held-out part is
+resampled into windows of many sizes to calibrate each feature's null distribution (see
+:mod:`driftguard.nulls`). A bounded uniform sample of reference rows is kept for exact tests.
+
+Examples
+--------
+>>> import numpy as np
+>>> g = np.random.default_rng(0)
+>>> ref = {"x": g.normal(size=2000), "c": g.choice(["a", "b"], size=2000)}
+>>> profile = ReferenceProfile(n_bins=16, n_resamples=200).fit(ref)
+>>> profile.methods_
+('wasserstein', 'psi')
+>>> window = profile.window({"x": g.normal(size=300), "c": g.choice(["a", "b"], size=300)})
+>>> window.n_rows_
+300
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self
+
+import numpy as np
+
+from driftguard.binning import CategoricalBins, FloatArray, IntArray, NumericBins
+from driftguard.errors import ConfigurationError, EmptyDataError, NotFittedError
+from driftguard.nulls import NullTable, calibrate, window_sizes
+from driftguard.schema import (
+    Columns,
+    Schema,
+    infer_schema,
+    normalised_columns,
+    numeric_values,
+    to_columns,
+)
+from driftguard.scores import DEFAULT_METHOD, binned_wasserstein, check_method, divergence
+from driftguard.stats.resampling import rng
+from driftguard.types import FeatureKind
+from driftguard.window import Bins, WindowCounts, encode, layout_id
+
+__all__ = ["ReferenceProfile"]
+
+
+def _take(cols: Columns, rows: IntArray) -> Columns:
+    return {name: col[rows] for name, col in cols.items()}
+
+
+class ReferenceProfile:
+    """Fixed bins, reference counts, moments, a reservoir and calibrated null scores.
+
+    Parameters
+    ----------
+    n_bins : int, default 32
+        Interior quantile bins per numeric feature.
+    holdout : float, default 0.5
+        Share of reference rows held out to calibrate thresholds (never used for bins).
+    reservoir_size : int, default 10_000
+        Reference rows kept verbatim for exact tests.
+    n_resamples : int, default 1000
+        Resampled windows per calibrated window size.
+    max_window : int or None
+        Largest window size to calibrate (default: half the held-out rows).
+    methods : mapping of str to str, optional
+        Score method per feature (see :data:`driftguard.scores.METHODS`); default
+        ``"wasserstein"`` for numeric and ``"psi"`` for categorical features.
+    seed : int, default 0
+        Seed of every random choice (split, reservoir, resampling).
+
+    Attributes
+    ----------
+    schema_, bins_, methods_, counts_, tails_, mean_, std_, n_fit_, n_holdout_,
+    reservoir_, nulls_, layout_id_
+        Learned by :meth:`fit`.
+    """
+
+    def __init__(
+        self,
+        n_bins: int = 32,
+        holdout: float = 0.5,
+        reservoir_size: int = 10_000,
+        n_resamples: int = 1000,
+        max_window: int | None = None,
+        methods: Mapping[str, str] | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.n_bins = n_bins
+        self.holdout = holdout
+        self.reservoir_size = reservoir_size
+        self.n_resamples = n_resamples
+        self.max_window = max_window
+        self.methods = methods
+        self.seed = seed
+
+    def _check_params(self) -> None:
+        if not 1 <= self.n_bins <= 10_000:
+            raise ConfigurationError(f"n_bins must be in [1, 10000], got {self.n_bins}")
+        if not 0.0 < self.holdout < 1.0:
+            raise ConfigurationError(f"holdout must be in (0, 1), got {self.holdout}")
+        if self.n_resamples < 20:
+            raise ConfigurationError(f"n_resamples must be at least 20, got {self.n_resamples}")
+        if self.reservoir_size < 0:
+            raise ConfigurationError("reservoir_size must be non-negative")
+
+    def fit(self, reference: Any, schema: Schema | None = None) -> Self:
+        """Learn bins, counts, moments, reservoir and null scores from reference rows."""
+        self._check_params()
+        schema = schema if schema is not None else infer_schema(reference)
+        cols = to_columns(reference, schema.names)
+        n_rows = len(next(iter(cols.values())))
+        if n_rows < 20:
+            raise EmptyDataError(f"reference has {n_rows} rows; at least 20 are needed")
+        order = rng(self.seed).permutation(n_rows)
+        n_holdout = max(round(n_rows * self.holdout), 10)
+        fit_cols = _take(cols, order[n_holdout:])
+        self.schema_ = schema
+        self.bins_ = self._fit_bins(fit_cols)
+        self.methods_ = self._resolve_methods()
+        self.layout_id_ = layout_id(self.bins_, schema)
+        self._fit_moments(fit_cols)
+        fitted = self.window(fit_cols)
+        self.counts_, self.tails_ = fitted.counts_, fitted.tails_
+        self.n_fit_, self.n_holdout_ = n_rows - n_holdout, n_holdout
+        keep = order[: min(self.reservoir_size, n_rows)]
+        self.reservoir_ = normalised_columns(schema, _take(cols, np.sort(keep)))
+        codes, tails = encode(schema, self.bins_, _take(cols, order[:n_holdout]))
+        self.nulls_ = calibrate(
+            self.score_many,
+            codes,
+            tails,
+            n_bins_total=int(self.counts_.size),
+            sizes=window_sizes(n_holdout, self.max_window),
+            n_resamples=self.n_resamples,
+            seed=self.seed + 1,
+        )
+        return self
+
+    def _fit_bins(self, cols: Columns) -> tuple[Bins, ...]:
+        bins: list[Bins] = []
+        for spec in self.schema_.features:
+            if spec.kind is FeatureKind.NUMERIC:
+                values = numeric_values(spec.name, cols[spec.name])
+                try:
+                    bins.append(NumericBins.fit(values, self.n_bins))
+                except EmptyDataError:
+                    raise EmptyDataError(f"column {spec.name!r}: no finite values") from None
+            else:
+                vocab = (
+                    spec.vocabulary
+                    or infer_schema({spec.name: cols[spec.name]}, categorical=[spec.name])
+                    .features[0]
+                    .vocabulary
+                )
+                bins.append(CategoricalBins(vocab))
+        return tuple(bins)
+
+    def _resolve_methods(self) -> tuple[str, ...]:
+        chosen = dict(self.methods or {})
+        unknown = set(chosen) - set(self.schema_.names)
+        if unknown:
+            raise ConfigurationError(f"methods: unknown features {sorted(unknown)}")
+        return tuple(
+            check_method(f.name, chosen.get(f.name, DEFAULT_METHOD[f.kind]), f.kind)
+            for f in self.schema_.features
+        )
+
+    def _fit_moments(self, cols: Columns) -> None:
+        means, stds = [], []
+        for spec in self.schema_.features:
+            if spec.kind is FeatureKind.NUMERIC:
+                values = numeric_values(spec.name, cols[spec.name])
+                finite = values[np.isfinite(values)]
+                means.append(float(finite.mean()))
+                stds.append(float(finite.std()))
+            else:
+                means.append(np.nan)
+                stds.append(np.nan)
+        self.mean_ = np.asarray(means, dtype=np.float64)
+        self.std_ = np.asarray(stds, dtype=np.float64)
+
+    def _require_fitted(self) -> None:
+        if not hasattr(self, "nulls_"):
+            raise NotFittedError("ReferenceProfile is not fitted; call fit(reference) first")
+
+    def new_window(self) -> WindowCounts:
+        """An empty window on this profile's bins."""
+        if not hasattr(self, "bins_"):
+            raise NotFittedError("ReferenceProfile is not fitted; call fit(reference) first")
+        return WindowCounts(self.schema_, self.bins_)
+
+    def window(self, data: Any) -> WindowCounts:
+        """A window holding ``data``'s rows."""
+        return self.new_window().update(data)
+
+    @property
+    def offsets_(self) -> IntArray:
+        """Start of each feature's bins in the flat layout (plus the total at the end)."""
+        return np.cumsum([0, *(b.size for b in self.bins_)]).astype(np.int64)
+
+    def score_many(self, counts: FloatArray, tails: FloatArray) -> FloatArray:
+        """Score windows given as flat counts ``(B, bins)`` and tails ``(B, features, 2)``."""
+        offsets = self.offsets_
+        out = np.empty((counts.shape[0], len(self.bins_)), dtype=np.float64)
+        for j, (b, method) in enumerate(zip(self.bins_, self.methods_, strict=True)):
+            ref = self.counts_[offsets[j] : offsets[j + 1]].astype(np.float64)
+            cur = counts[:, offsets[j] : offsets[j + 1]]
+            if method == "wasserstein" and isinstance(b, NumericBins):
+                scale = self.std_[j] if self.std_[j] > 0 else 1.0
+                out[:, j] = binned_wasserstein(b, ref, self.tails_[j], cur, tails[:, j], scale)
+            else:
+                out[:, j] = divergence(method, ref, cur)
+        return out
+
+    def scores(self, window: WindowCounts) -> FloatArray:
+        """Per-feature scores of one window, in schema order."""
+        self._require_fitted()
+        if window.layout_id_ != self.layout_id_:
+            raise ConfigurationError("window was not built on this profile's bins")
+        flat = window.counts_[None, :].astype(np.float64)
+        return np.asarray(self.score_many(flat, window.tails_[None])[0], dtype=np.float64)
+
+    def calibration(self) -> NullTable:
+        """The calibrated null table (raises if the profile is not fitted)."""
+        self._require_fitted()
+        return self.nulls_

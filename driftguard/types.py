@@ -1,0 +1,174 @@
+"""Frozen value types shared across driftguard.
+
+Results are small immutable dataclasses, never nested dicts: they compare by value, are safe
+to hand across threads and carry their own ``to_dict`` for JSON output.
+
+Examples
+--------
+>>> from driftguard.types import StatResult
+>>> r = StatResult(statistic=0.25, p_value=None)
+>>> r.statistic, r.p_value
+(0.25, None)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["DriftReport", "FeatureDrift", "FeatureKind", "StatResult"]
+
+
+class FeatureKind(StrEnum):
+    """How a feature is measured: ordered numbers, or labels from a vocabulary."""
+
+    NUMERIC = "numeric"
+    CATEGORICAL = "categorical"
+
+
+@dataclass(frozen=True, slots=True)
+class StatResult:
+    """The outcome of one statistic.
+
+    Parameters
+    ----------
+    statistic : float
+        The value of the statistic (float64).
+    p_value : float or None
+        The p-value where the statistic has one, else ``None``.
+
+    Examples
+    --------
+    >>> StatResult(1.5, 0.2).p_value
+    0.2
+    """
+
+    statistic: float
+    p_value: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureDrift:
+    """The drift verdict for one feature in one window.
+
+    Parameters
+    ----------
+    feature : str
+        Feature name.
+    method : str
+        The statistic compared with its calibrated threshold (e.g. ``"wasserstein"``).
+    score : float
+        Value of that statistic on the window.
+    threshold : float
+        Calibrated (1 - alpha) null quantile of the statistic at this window size.
+    p_value : float
+        Resampling p-value ``(1 + k) / (1 + B)`` of the score under no drift.
+    p_adjusted : float
+        The p-value after the multiple-testing correction across features.
+    min_effect : float
+        The practical effect size the score must also reach.
+    drift : bool
+        ``p_adjusted <= alpha`` and ``score >= min_effect``.
+
+    Examples
+    --------
+    >>> f = FeatureDrift("age", "wasserstein", 0.3, 0.05, 0.001, 0.01, 0.1, True)
+    >>> f.to_dict()["drift"]
+    True
+    """
+
+    feature: str
+    method: str
+    score: float
+    threshold: float
+    p_value: float
+    p_adjusted: float
+    min_effect: float
+    drift: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready fields of the CLI's ``--json`` output."""
+        return {
+            "method": self.method,
+            "score": self.score,
+            "threshold": self.threshold,
+            "p_value": self.p_value,
+            "p_adjusted": self.p_adjusted,
+            "min_effect": self.min_effect,
+            "drift": self.drift,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DriftReport:
+    """Drift verdict of one window against a reference profile.
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows in the window.
+    alpha : float
+        Target false-alarm rate of the dataset verdict.
+    correction : str
+        Multiple-testing correction used for the per-feature flags (``"holm"`` or ``"bh"``).
+    dataset_score : float
+        The dataset statistic: the largest score-to-threshold ratio over features.
+    dataset_threshold : float
+        Its calibrated (1 - alpha) null quantile, found by resampling whole reference rows.
+    dataset_p_value : float
+        Resampling p-value of ``dataset_score``.
+    drift : bool
+        Dataset verdict: ``dataset_score`` exceeds its threshold and at least one feature
+        reaches its practical effect size.
+    features : tuple of FeatureDrift
+        Per-feature verdicts, in schema order.
+    calibrated : bool
+        ``False`` when the window is larger than the held-out reference could calibrate
+        exactly (thresholds are then extrapolated).
+
+    Examples
+    --------
+    >>> r = DriftReport(100, 0.05, "holm", 0.5, 1.2, 0.6, False, (), True)
+    >>> r.share_drifted
+    0.0
+    """
+
+    n_rows: int
+    alpha: float
+    correction: str
+    dataset_score: float
+    dataset_threshold: float
+    dataset_p_value: float
+    drift: bool
+    features: tuple[FeatureDrift, ...] = field(default_factory=tuple)
+    calibrated: bool = True
+
+    @property
+    def share_drifted(self) -> float:
+        """Share of features flagged as drifted."""
+        if not self.features:
+            return 0.0
+        return sum(f.drift for f in self.features) / len(self.features)
+
+    @property
+    def drifted_features(self) -> tuple[str, ...]:
+        """Names of the drifted features."""
+        return tuple(f.feature for f in self.features if f.drift)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON document printed by ``driftguard drift --json``."""
+        return {
+            "drift": self.drift,
+            "share_drifted": self.share_drifted,
+            "n_rows": self.n_rows,
+            "alpha": self.alpha,
+            "correction": self.correction,
+            "dataset": {
+                "score": self.dataset_score,
+                "threshold": self.dataset_threshold,
+                "p_value": self.dataset_p_value,
+            },
+            "calibrated": self.calibrated,
+            "features": {f.feature: f.to_dict() for f in self.features},
+        }

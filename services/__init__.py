@@ -1,0 +1,1 @@
+"""The driftguard FastAPI service (the serving issue fills it in)."""

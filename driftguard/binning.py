@@ -73,19 +73,33 @@ class NumericBins:
         return cls(np.asarray(edges, dtype=np.float64))
 
     def codes(self, values: FloatArray) -> IntArray:
-        """Bin index of every value (vectorised, O(n log K))."""
-        top = self.edges.size
-        idx = np.searchsorted(self.edges, values, side="right").astype(np.int64)
-        idx[(idx == top) & (values == self.edges[-1])] = top - 1
-        idx[np.isnan(values)] = top + 1
+        """Bin index of every value (vectorised; compare-and-add for up to 64 edges)."""
+        search = self.edges.copy()
+        search[-1] = np.nextafter(search[-1], np.inf)
+        if search.size <= 64:
+            idx = np.zeros(values.size, dtype=np.int64)
+            above = np.empty(values.size, dtype=bool)
+            for edge in search:
+                np.greater_equal(values, edge, out=above)
+                idx += above
+        else:
+            idx = np.searchsorted(search, values, side="right").astype(np.int64)
+        idx[np.isnan(values)] = search.size + 1
         return idx
 
-    def tails(self, values: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Per-value distance below ``e_0`` and above ``e_K`` (capped; 0 inside or NaN)."""
-        with np.errstate(invalid="ignore"):
-            below = np.nan_to_num(np.clip(self.edges[0] - values, 0.0, self.tail_cap))
-            above = np.nan_to_num(np.clip(values - self.edges[-1], 0.0, self.tail_cap))
+    def tails(self, values: FloatArray, codes: IntArray) -> tuple[FloatArray, FloatArray]:
+        """Per-value capped distance below ``e_0`` and above ``e_K`` (0 inside or NaN)."""
+        below = np.zeros(values.size)
+        above = np.zeros(values.size)
+        low, high = codes == 0, codes == self.edges.size
+        below[low] = np.minimum(self.edges[0] - values[low], self.tail_cap)
+        above[high] = np.minimum(values[high] - self.edges[-1], self.tail_cap)
         return below, above
+
+    def tail_sums(self, values: FloatArray, codes: IntArray) -> tuple[float, float]:
+        """Summed capped distances below ``e_0`` and above ``e_K``."""
+        below, above = self.tails(values, codes)
+        return float(below.sum()), float(above.sum())
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,26 +1,32 @@
 """Null distributions of window scores, found by resampling held-out reference rows.
 
-For each window size on a ladder (20, 50, 100, ... up to half the held-out rows), ``calibrate``
-draws ``n_resamples`` windows of whole rows *without replacement* from the held-out part,
-scores them against the fitted part and keeps every score. Sampling without replacement
-matters: its finite-population correction cancels, on average, the held-out part's own
-deviation from the population, so thresholds are neither too strict nor too lax. Whole rows
-keep the correlation between features, which the dataset statistic needs.
+The live test compares a window of ``n`` rows with the fitted part of the reference (``f``
+rows). Under no drift both are samples of one population, so the null distribution of a score
+is that of "``f`` reference rows against ``n`` other rows". ``calibrate`` reproduces exactly
+that by re-splitting the reference: it draws ``n_splits`` random splits of all reference rows
+into a fitted-size part and a held-out part (the first split is the profile's real one), and
+for each window size on a ladder (20, 50, 100, ... up to half the held-out rows) scores
+``n_resamples`` windows of whole held-out rows, drawn without replacement, against their
+split's fitted part. Re-splitting matters: one fixed held-out part would centre every null
+window on that part's own chance deviation, and correlated features would all inherit it.
+Whole rows keep the correlation between features, which the dataset statistic needs.
 
 The dataset statistic of a window is ``max_j score_j / q95_j(n)``: the most drifted feature,
 each measured against its own 95% null quantile at that window size. Its null distribution
-comes from the same resampled windows, so a dataset alarm at level alpha is exact whatever
-the correlation between features (the max-T method of Westfall and Young).
+comes from the same resampled windows, so a dataset alarm at level alpha is calibrated
+whatever the correlation between features (the max-T method of Westfall and Young).
 
 Between ladder sizes, quantiles are interpolated linearly in log-log and p-values linearly in
-log(n). Outside the ladder, scores are rescaled to the nearest calibrated size with the
-power law fitted between its two nearest sizes, and the result is flagged as extrapolated.
+log(n). Outside the ladder, scores are rescaled with the sampling law of the statistic:
+``score ** k`` is proportional to ``1/n + 1/f`` (``k = 2`` for distances such as Wasserstein,
+Jensen-Shannon, Hellinger and TVD; ``k = 1`` for PSI and KL, which behave like chi-squared / n),
+and the result is flagged as extrapolated.
 
 Examples
 --------
 >>> import numpy as np
->>> table = NullTable(np.array([10, 100]), np.ones((2, 9, 1)) * np.array([1.0, 0.3])[:, None, None])
->>> float(table.quantiles(100, 0.95)[0])
+>>> scores = np.ones((2, 9, 1)) * np.array([1.0, 0.3])[:, None, None]
+>>> float(NullTable(np.array([10, 100]), scores).quantiles(100, 0.95)[0])
 0.3
 """
 
@@ -39,13 +45,12 @@ from driftguard.stats.resampling import permutation_p_values, rng
 __all__ = ["LADDER", "NullTable", "calibrate", "window_sizes"]
 
 FloatArray = npt.NDArray[np.float64]
-ScoreFn = Callable[[FloatArray, FloatArray], FloatArray]
 LADDER = (20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000)
 _TINY = 1e-12
 
 
 def window_sizes(n_holdout: int, max_window: int | None = None) -> tuple[int, ...]:
-    """Ladder sizes up to half the held-out rows (and ``max_window``), that half included."""
+    """Ladder sizes up to half the held-out rows and ``max_window``, the top one included."""
     top = n_holdout // 2 if max_window is None else min(n_holdout // 2, max_window)
     if top < 5:
         raise EmptyDataError(
@@ -56,10 +61,17 @@ def window_sizes(n_holdout: int, max_window: int | None = None) -> tuple[int, ..
 
 @dataclass(frozen=True)
 class NullTable:
-    """Resampled null scores ``scores[size, resample, feature]`` at each ladder ``size``."""
+    """Resampled null scores ``scores[size, resample, feature]`` at each ladder ``size``.
+
+    ``n_reference`` is the size of the fitted reference part (0: treat it as infinite) and
+    ``powers[j]`` is ``1 / k`` of feature ``j``'s sampling law (default 0.5), used outside the
+    ladder only.
+    """
 
     sizes: npt.NDArray[np.int64]
     scores: FloatArray
+    n_reference: int = 0
+    powers: FloatArray | None = None
 
     @property
     def n_resamples(self) -> int:
@@ -67,22 +79,27 @@ class NullTable:
         return int(self.scores.shape[1])
 
     @cached_property
+    def _sorted(self) -> FloatArray:
+        return np.sort(self.scores, axis=1)
+
+    def _quantile(self, g: int, level: float) -> FloatArray:
+        """Per-feature quantile at ladder index ``g`` (linear interpolation, as numpy's)."""
+        pos = level * (self.n_resamples - 1)
+        lo = int(np.floor(pos))
+        hi = min(lo + 1, self.n_resamples - 1)
+        frac = pos - lo
+        rows = self._sorted[g]
+        return np.asarray((1 - frac) * rows[lo] + frac * rows[hi], dtype=np.float64)
+
+    @cached_property
     def _q95(self) -> FloatArray:
-        return np.maximum(np.quantile(self.scores, 0.95, axis=1), _TINY)
+        return np.maximum(
+            np.stack([self._quantile(g, 0.95) for g in range(len(self.sizes))]), _TINY
+        )
 
     @cached_property
     def _dataset_nulls(self) -> FloatArray:
         return np.sort(np.max(self.scores / self._q95[:, None, :], axis=2), axis=1)
-
-    @cached_property
-    def _slopes(self) -> FloatArray:
-        """Per-size, per-feature log-log slope of the null median (clipped to [-1, 0])."""
-        if len(self.sizes) < 2:
-            return np.full((len(self.sizes), self.scores.shape[2]), -0.5)
-        med = np.log(np.maximum(np.median(self.scores, axis=1), _TINY))
-        logn = np.log(self.sizes.astype(np.float64))
-        steps = np.diff(med, axis=0) / np.diff(logn)[:, None]
-        return np.clip(np.vstack([steps[:1], steps]), -1.0, 0.0)
 
     def calibrated(self, n: int) -> bool:
         """Whether ``n`` lies within the calibrated sizes (no extrapolation)."""
@@ -103,11 +120,16 @@ class NullTable:
     def _rescale(self, n: int, g: int) -> FloatArray:
         """Per-feature factor mapping a score at size ``n`` onto ladder size ``g``.
 
-        It is 1 inside the ladder; outside, the null median's power law near the edge.
+        It is 1 inside the ladder; outside, ``(law(size_g) / law(n)) ** power`` with
+        ``law(m) = 1/m + 1/n_reference``.
         """
+        n_features = self.scores.shape[2]
         if self.calibrated(n):
-            return np.ones(self.scores.shape[2])
-        return np.asarray((n / self.sizes[g]) ** -self._slopes[g], dtype=np.float64)
+            return np.ones(n_features)
+        inv_ref = 1.0 / self.n_reference if self.n_reference > 0 else 0.0
+        law = (1.0 / float(self.sizes[g]) + inv_ref) / (1.0 / n + inv_ref)
+        powers = self.powers if self.powers is not None else np.full(n_features, 0.5)
+        return np.asarray(law**powers, dtype=np.float64)
 
     @staticmethod
     def _blend(lo: FloatArray, hi: FloatArray, t: float, log: bool) -> FloatArray:
@@ -119,8 +141,8 @@ class NullTable:
     def quantiles(self, n: int, level: float) -> FloatArray:
         """Per-feature ``level`` quantile of the null score at window size ``n``."""
         lo, hi, t = self._bracket(n)
-        q_lo = np.quantile(self.scores[lo], level, axis=0) / self._rescale(n, lo)
-        q_hi = np.quantile(self.scores[hi], level, axis=0) / self._rescale(n, hi)
+        q_lo = self._quantile(lo, level) / self._rescale(n, lo)
+        q_hi = self._quantile(hi, level) / self._rescale(n, hi)
         return self._blend(q_lo, q_hi, t, log=True)
 
     def p_values(self, n: int, observed: FloatArray) -> FloatArray:
@@ -135,7 +157,11 @@ class NullTable:
 
     def dataset_ratio(self, n: int, observed: FloatArray) -> FloatArray:
         """Each feature's score over its 95% null quantile at size ``n``."""
-        return np.asarray(observed / self.quantiles(n, 0.95), dtype=np.float64)
+        lo, hi, t = self._bracket(n)
+        q95 = self._blend(
+            self._q95[lo] / self._rescale(n, lo), self._q95[hi] / self._rescale(n, hi), t, log=True
+        )
+        return np.asarray(observed / q95, dtype=np.float64)
 
     def dataset_threshold(self, n: int, alpha: float) -> float:
         """The (1 - alpha) quantile of the dataset statistic at size ``n``."""
@@ -153,41 +179,82 @@ class NullTable:
         return float(self._blend(out[0], out[1], t, log=False)[0])
 
 
+RefScoreFn = Callable[[FloatArray, FloatArray, FloatArray, FloatArray], FloatArray]
+
+
+def _split_sums(
+    codes: npt.NDArray[np.int32],
+    tails: FloatArray,
+    has_tail: npt.NDArray[np.bool_],
+    rows: npt.NDArray[np.intp],
+    n_bins_total: int,
+) -> tuple[FloatArray, FloatArray]:
+    """Counts and tail sums of some rows (tails gathered only where a row has one)."""
+    counts = np.bincount(codes[rows].ravel(), minlength=n_bins_total).astype(np.float64)
+    return counts, tails[rows[has_tail[rows]]].sum(axis=0)
+
+
 def calibrate(
-    score: ScoreFn,
+    score: RefScoreFn,
     codes: npt.NDArray[np.int32],
     tails: FloatArray,
     *,
+    first_split: npt.NDArray[np.intp],
+    n_holdout: int,
     n_bins_total: int,
     sizes: tuple[int, ...],
     n_resamples: int,
+    n_splits: int,
     seed: int,
+    powers: FloatArray,
 ) -> NullTable:
-    """Resample windows of whole held-out rows and score them.
+    """Score resampled windows of held-out rows against their split's fitted part.
 
     Parameters
     ----------
     score : callable
-        ``score(counts (B, bins_total), tails (B, features, 2)) -> (B, features)``.
+        ``score(ref_counts, ref_tails, counts, tails) -> (B, features)`` with reference
+        counts ``(B, bins_total)``, tails ``(B, features, 2)`` and windows likewise.
     codes : ndarray, shape (rows, features)
-        Held-out rows encoded into the flat bin layout.
+        All reference rows encoded into the flat bin layout.
     tails : ndarray, shape (rows, features, 2)
-        Held-out tail distances.
+        All reference rows' tail distances.
+    first_split : ndarray
+        The profile's own row order: the first ``n_holdout`` rows are its held-out part.
+    n_holdout : int
+        Rows held out in every split.
+    n_bins_total : int
+        Length of the flat bin layout.
+    sizes : tuple of int
+        Window sizes to calibrate (each at most ``n_holdout``).
+    n_resamples : int
+        Windows per size.
+    n_splits : int
+        Random splits of the reference (the first is ``first_split``).
+    seed : int
+        Seed of the resampling.
+    powers : ndarray
+        Per-feature ``1 / k`` of the sampling law, stored for extrapolation.
     """
     g = rng(seed)
     n_rows, n_features = codes.shape
-    with_tail = np.flatnonzero(tails.reshape(n_rows, -1).any(axis=1))
-    has_tail = np.zeros(n_rows, dtype=bool)
-    has_tail[with_tail] = True
+    n_splits = max(1, min(n_splits, n_resamples))
+    orders = [first_split, *(g.permutation(n_rows) for _ in range(n_splits - 1))]
+    held = [order[:n_holdout] for order in orders]
+    has_tail = np.asarray(tails.reshape(n_rows, -1).any(axis=1), dtype=np.bool_)
+    refs = [
+        _split_sums(codes, tails, has_tail, order[n_holdout:], n_bins_total) for order in orders
+    ]
+    which = np.arange(n_resamples) % n_splits
+    ref_counts = np.stack([refs[k][0] for k in which])
+    ref_tails = np.stack([refs[k][1] for k in which])
     table = np.empty((len(sizes), n_resamples, n_features), dtype=np.float64)
     for s, size in enumerate(sizes):
         counts = np.empty((n_resamples, n_bins_total), dtype=np.float64)
-        tail_sums = np.zeros((n_resamples, n_features, 2), dtype=np.float64)
+        tail_sums = np.empty((n_resamples, n_features, 2), dtype=np.float64)
         for b in range(n_resamples):
-            rows = g.choice(n_rows, size=size, replace=False)
-            counts[b] = np.bincount(codes[rows].ravel(), minlength=n_bins_total)
-            tail_rows = rows[has_tail[rows]]
-            if tail_rows.size:
-                tail_sums[b] = tails[tail_rows].sum(axis=0)
-        table[s] = score(counts, tail_sums)
-    return NullTable(np.asarray(sizes, dtype=np.int64), table)
+            rows = held[which[b]][g.choice(n_holdout, size=size, replace=False)]
+            counts[b], tail_sums[b] = _split_sums(codes, tails, has_tail, rows, n_bins_total)
+        table[s] = score(ref_counts, ref_tails, counts, tail_sums)
+    n_fit = n_rows - n_holdout
+    return NullTable(np.asarray(sizes, dtype=np.int64), table, n_fit, powers)

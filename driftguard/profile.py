@@ -37,7 +37,13 @@ from driftguard.schema import (
     numeric_values,
     to_columns,
 )
-from driftguard.scores import DEFAULT_METHOD, binned_wasserstein, check_method, divergence
+from driftguard.scores import (
+    DEFAULT_METHOD,
+    SAMPLING_POWER,
+    binned_wasserstein,
+    check_method,
+    divergence,
+)
 from driftguard.stats.resampling import rng
 from driftguard.types import FeatureKind
 from driftguard.window import Bins, WindowCounts, encode, layout_id
@@ -62,8 +68,12 @@ class ReferenceProfile:
         Reference rows kept verbatim for exact tests.
     n_resamples : int, default 1000
         Resampled windows per calibrated window size.
-    max_window : int or None
-        Largest window size to calibrate (default: half the held-out rows).
+    max_window : int or None, default 10_000
+        Largest window size to calibrate (never more than half the held-out rows; ``None``
+        for that half). Larger windows use the null's sampling law, flagged as extrapolated.
+    n_splits : int, default 50
+        Random fitted/held-out splits of the reference the null windows are spread over
+        (the first is the real split; see :mod:`driftguard.nulls`).
     methods : mapping of str to str, optional
         Score method per feature (see :data:`driftguard.scores.METHODS`); default
         ``"wasserstein"`` for numeric and ``"psi"`` for categorical features.
@@ -83,7 +93,8 @@ class ReferenceProfile:
         holdout: float = 0.5,
         reservoir_size: int = 10_000,
         n_resamples: int = 1000,
-        max_window: int | None = None,
+        max_window: int | None = 10_000,
+        n_splits: int = 50,
         methods: Mapping[str, str] | None = None,
         seed: int = 0,
     ) -> None:
@@ -92,6 +103,7 @@ class ReferenceProfile:
         self.reservoir_size = reservoir_size
         self.n_resamples = n_resamples
         self.max_window = max_window
+        self.n_splits = n_splits
         self.methods = methods
         self.seed = seed
 
@@ -102,6 +114,8 @@ class ReferenceProfile:
             raise ConfigurationError(f"holdout must be in (0, 1), got {self.holdout}")
         if self.n_resamples < 20:
             raise ConfigurationError(f"n_resamples must be at least 20, got {self.n_resamples}")
+        if self.n_splits < 1:
+            raise ConfigurationError(f"n_splits must be at least 1, got {self.n_splits}")
         if self.reservoir_size < 0:
             raise ConfigurationError("reservoir_size must be non-negative")
 
@@ -126,15 +140,19 @@ class ReferenceProfile:
         self.n_fit_, self.n_holdout_ = n_rows - n_holdout, n_holdout
         keep = order[: min(self.reservoir_size, n_rows)]
         self.reservoir_ = normalised_columns(schema, _take(cols, np.sort(keep)))
-        codes, tails = encode(schema, self.bins_, _take(cols, order[:n_holdout]))
+        codes, tails = encode(schema, self.bins_, cols)
         self.nulls_ = calibrate(
             self.score_many,
             codes,
             tails,
+            first_split=order,
+            n_holdout=n_holdout,
             n_bins_total=int(self.counts_.size),
             sizes=window_sizes(n_holdout, self.max_window),
             n_resamples=self.n_resamples,
+            n_splits=self.n_splits,
             seed=self.seed + 1,
+            powers=np.array([SAMPLING_POWER[m] for m in self.methods_]),
         )
         return self
 
@@ -200,16 +218,23 @@ class ReferenceProfile:
         """Start of each feature's bins in the flat layout (plus the total at the end)."""
         return np.cumsum([0, *(b.size for b in self.bins_)]).astype(np.int64)
 
-    def score_many(self, counts: FloatArray, tails: FloatArray) -> FloatArray:
-        """Score windows given as flat counts ``(B, bins)`` and tails ``(B, features, 2)``."""
+    def score_many(
+        self, ref_counts: FloatArray, ref_tails: FloatArray, counts: FloatArray, tails: FloatArray
+    ) -> FloatArray:
+        """Score windows against references; all four arrays broadcast on a leading axis.
+
+        Counts are flat ``(..., bins)`` and tails ``(..., features, 2)``.
+        """
         offsets = self.offsets_
         out = np.empty((counts.shape[0], len(self.bins_)), dtype=np.float64)
         for j, (b, method) in enumerate(zip(self.bins_, self.methods_, strict=True)):
-            ref = self.counts_[offsets[j] : offsets[j + 1]].astype(np.float64)
-            cur = counts[:, offsets[j] : offsets[j + 1]]
+            ref = ref_counts[..., offsets[j] : offsets[j + 1]]
+            cur = counts[..., offsets[j] : offsets[j + 1]]
             if method == "wasserstein" and isinstance(b, NumericBins):
                 scale = self.std_[j] if self.std_[j] > 0 else 1.0
-                out[:, j] = binned_wasserstein(b, ref, self.tails_[j], cur, tails[:, j], scale)
+                out[:, j] = binned_wasserstein(
+                    b, ref, ref_tails[..., j, :], cur, tails[..., j, :], scale
+                )
             else:
                 out[:, j] = divergence(method, ref, cur)
         return out
@@ -219,8 +244,10 @@ class ReferenceProfile:
         self._require_fitted()
         if window.layout_id_ != self.layout_id_:
             raise ConfigurationError("window was not built on this profile's bins")
+        ref = self.counts_.astype(np.float64)
         flat = window.counts_[None, :].astype(np.float64)
-        return np.asarray(self.score_many(flat, window.tails_[None])[0], dtype=np.float64)
+        scores = self.score_many(ref, self.tails_, flat, window.tails_[None])
+        return np.asarray(scores[0], dtype=np.float64)
 
     def calibration(self) -> NullTable:
         """The calibrated null table (raises if the profile is not fitted)."""

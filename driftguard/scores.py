@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULT_METHOD",
     "DEFAULT_MIN_EFFECT",
     "METHODS",
+    "SAMPLING_POWER",
     "binned_wasserstein",
     "check_method",
     "divergence",
@@ -48,6 +49,9 @@ _DIVERGENCES = {
 METHODS = (*_DIVERGENCES, "wasserstein")
 DEFAULT_METHOD = {FeatureKind.NUMERIC: "wasserstein", FeatureKind.CATEGORICAL: "psi"}
 DEFAULT_MIN_EFFECT = dict.fromkeys(METHODS, 0.1)
+#: ``1 / k`` where ``score ** k`` scales like ``1/n + 1/f`` under no drift.
+SAMPLING_POWER = {"psi": 1.0, "kl": 1.0, "jensen_shannon": 0.5, "hellinger": 0.5, "tvd": 0.5}
+SAMPLING_POWER["wasserstein"] = 0.5
 
 
 def check_method(feature: str, method: str, kind: FeatureKind) -> str:
@@ -67,7 +71,7 @@ def _share(counts: FloatArray) -> FloatArray:
 
 
 def divergence(method: str, reference: FloatArray, current: FloatArray) -> FloatArray:
-    """Score ``current`` counts ``(..., bins)`` against ``reference`` counts ``(bins,)``."""
+    """Score ``current`` counts ``(..., bins)`` against ``reference`` counts (broadcast)."""
     ref = _share(np.asarray(reference, dtype=np.float64))
     cur = _share(np.asarray(current, dtype=np.float64))
     return _DIVERGENCES[method](ref, cur)
@@ -103,13 +107,13 @@ def binned_wasserstein(
     ref = np.asarray(reference, dtype=np.float64)
     cur = np.asarray(current, dtype=np.float64)
     k = bins.n_interior
-    m_ref = ref[..., :-1].sum(axis=-1)
+    m_ref = np.maximum(ref[..., :-1].sum(axis=-1), 1.0)[..., None]
     m_cur = cur[..., :-1].sum(axis=-1)
-    f_ref = np.cumsum(ref[..., : k + 1], axis=-1) / max(float(m_ref), 1.0)
+    f_ref = np.cumsum(ref[..., : k + 1], axis=-1) / m_ref
     f_cur = np.cumsum(cur[..., : k + 1], axis=-1) / np.maximum(m_cur, 1.0)[..., None]
     gap = f_ref - f_cur
     interior = np.sum(_segment_area(gap[..., :-1], gap[..., 1:]) * np.diff(bins.edges), axis=-1)
-    tails_ref = np.asarray(ref_tails) / max(float(m_ref), 1.0)
+    tails_ref = np.asarray(ref_tails) / m_ref
     tails_cur = np.asarray(cur_tails) / np.maximum(m_cur, 1.0)[..., None]
     tail_gap = np.sum(np.abs(tails_cur - tails_ref), axis=-1)
     nan_gap = np.abs(_share(cur)[..., -1] - _share(ref)[..., -1])

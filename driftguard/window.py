@@ -62,8 +62,9 @@ def encode(
         column = cols[spec.name]
         if isinstance(b, NumericBins):
             values = numeric_values(spec.name, column)
-            codes[:, j] = b.codes(values) + offsets[j]
-            tails[:, j, 0], tails[:, j, 1] = b.tails(values)
+            local = b.codes(values)
+            codes[:, j] = local + offsets[j]
+            tails[:, j, 0], tails[:, j, 1] = b.tails(values, local)
         else:
             codes[:, j] = b.codes(categorical_values(column)) + offsets[j]
     return codes, tails
@@ -102,10 +103,21 @@ class WindowCounts:
 
     def update(self, batch: Any) -> Self:
         """Fold a batch of rows (DataFrame, mapping of columns or 2-D array) into the counts."""
-        codes, tails = encode(self.schema, self.bins, batch)
-        self.counts_ += np.bincount(codes.ravel(), minlength=self.counts_.size)
-        self.tails_ += tails.sum(axis=0)
-        self.n_rows_ += codes.shape[0]
+        cols = to_columns(batch, self.schema.names)
+        counts = np.zeros_like(self.counts_)
+        tails = np.zeros_like(self.tails_)
+        for j, (spec, b) in enumerate(zip(self.schema.features, self.bins, strict=True)):
+            start, stop = self.offsets_[j], self.offsets_[j + 1]
+            if isinstance(b, NumericBins):
+                values = numeric_values(spec.name, cols[spec.name])
+                local = b.codes(values)
+                tails[j] = b.tail_sums(values, local)
+            else:
+                local = b.codes(categorical_values(cols[spec.name]))
+            counts[start:stop] = np.bincount(local, minlength=stop - start)
+        self.counts_ += counts
+        self.tails_ += tails
+        self.n_rows_ += len(next(iter(cols.values())))
         return self
 
     def merge(self, other: WindowCounts) -> WindowCounts:

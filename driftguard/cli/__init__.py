@@ -1,0 +1,1 @@
+"""The ``driftguard`` command line (``driftguard --help``)."""

@@ -1,0 +1,121 @@
+"""Entry point of the ``driftguard`` command.
+
+User mistakes (bad files, wrong columns, invalid options) print one line,
+``driftguard: error: ...``, and exit with status 2; no traceback.
+
+Examples
+--------
+>>> build_parser().parse_args(["drift", "a.csv", "b.csv", "--alpha", "0.01"]).alpha
+0.01
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from driftguard.cli.render import drift_table
+from driftguard.cli.tables import align, read_table
+from driftguard.drift import DriftCheck
+from driftguard.errors import DriftguardError
+from driftguard.profile import ReferenceProfile
+from driftguard.schema import infer_schema
+
+__all__ = ["build_parser", "main"]
+
+
+def _add_drift(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "drift",
+        help="compare two CSV/Parquet files feature by feature",
+        description="Calibrated drift check of CURRENT against REFERENCE (same columns).",
+    )
+    p.add_argument("reference", help="reference rows (.csv or .parquet)")
+    p.add_argument("current", help="current rows (.csv or .parquet)")
+    p.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    p.add_argument("--alpha", type=float, default=0.05, help="false-alarm rate (default 0.05)")
+    p.add_argument(
+        "--categorical", nargs="+", default=[], metavar="COL", help="read these columns as labels"
+    )
+    p.add_argument(
+        "--correction", choices=["holm", "bh", "none"], default="holm", help="across features"
+    )
+    p.add_argument(
+        "--min-effect", type=float, default=None, help="practical effect size (default 0.1)"
+    )
+    p.add_argument("--bins", type=int, default=32, help="quantile bins per numeric feature")
+    p.add_argument("--resamples", type=int, default=1000, help="null resamples per window size")
+    p.add_argument("--max-window", type=int, default=None, help="largest calibrated window")
+    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--fail-on-drift", action="store_true", help="exit 1 when the data drifted")
+    p.set_defaults(handler=_run_drift)
+
+
+def _run_drift(args: argparse.Namespace) -> int:
+    ref_raw, cur_raw = read_table(args.reference), read_table(args.current)
+    ref, cur, cats = align(ref_raw, cur_raw, args.categorical, (args.reference, args.current))
+    schema = infer_schema(ref, categorical=cats)
+    profile = ReferenceProfile(
+        n_bins=args.bins,
+        n_resamples=args.resamples,
+        max_window=args.max_window,
+        seed=args.seed,
+    ).fit(ref, schema)
+    check = DriftCheck(alpha=args.alpha, correction=args.correction, min_effect=args.min_effect)
+    report = check.run(profile, cur)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(drift_table(report))
+    return 1 if (args.fail_on_drift and report.drift) else 0
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from driftguard.cli.demo import run_demo
+
+    return run_demo()
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    from driftguard.cli.bench import run_bench_drift
+
+    return run_bench_drift(rows=args.rows, features=args.features, repeat=args.repeat)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="driftguard", description="Keep deployed models honest: calibrated drift checks."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_drift(sub)
+    demo = sub.add_parser("demo", help="run the demo on a bundled data set")
+    demo.set_defaults(handler=_run_demo)
+    bench = sub.add_parser("bench", help="benchmarks against peer tools")
+    bench_sub = bench.add_subparsers(dest="suite", required=True, metavar="SUITE")
+    drift = bench_sub.add_parser("drift", help="drift verdict vs Evidently's DataDriftPreset")
+    drift.add_argument("--rows", type=int, default=100_000, help="rows per data set")
+    drift.add_argument("--features", type=int, default=50, help="numeric features")
+    drift.add_argument("--repeat", type=int, default=3, help="timed repetitions (best is kept)")
+    drift.set_defaults(handler=_run_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        status: int = args.handler(args)
+    except DriftguardError as exc:
+        print(f"driftguard: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("driftguard: interrupted", file=sys.stderr)
+        return 130
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -97,9 +97,29 @@ class NullTable:
             np.stack([self._quantile(g, 0.95) for g in range(len(self.sizes))]), _TINY
         )
 
+    def _loo_q95(self, g: int) -> FloatArray:
+        """Each resample's 95% quantile computed without that resample, ``(B, features)``.
+
+        Normalising a null window by a quantile it helped estimate makes the null of the
+        max-ratio too narrow; leaving it out keeps null and live windows exchangeable.
+        """
+        b = self.n_resamples
+        ranks = np.argsort(np.argsort(self.scores[g], axis=0, kind="stable"), axis=0)
+        pos = 0.95 * (b - 2)
+        lo = int(np.floor(pos))
+        frac = pos - lo
+        rows = self._sorted[g]
+
+        def value(i: int) -> FloatArray:
+            return np.where(i >= ranks, rows[min(i + 1, b - 1)], rows[i])
+
+        loo = (1 - frac) * value(lo) + frac * value(min(lo + 1, b - 2))
+        return np.asarray(np.maximum(loo, _TINY), dtype=np.float64)
+
     @cached_property
     def _dataset_nulls(self) -> FloatArray:
-        return np.sort(np.max(self.scores / self._q95[:, None, :], axis=2), axis=1)
+        ratios = [self.scores[g] / self._loo_q95(g) for g in range(len(self.sizes))]
+        return np.sort(np.max(np.stack(ratios), axis=2), axis=1)
 
     def calibrated(self, n: int) -> bool:
         """Whether ``n`` lies within the calibrated sizes (no extrapolation)."""

@@ -21,7 +21,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Self
 
 import numpy as np
@@ -32,6 +32,7 @@ from driftguard.nulls import NullTable, calibrate, window_sizes
 from driftguard.schema import (
     Columns,
     Schema,
+    categorical_values,
     infer_schema,
     normalised_columns,
     numeric_values,
@@ -71,6 +72,9 @@ class ReferenceProfile:
     max_window : int or None, default 10_000
         Largest window size to calibrate (never more than half the held-out rows; ``None``
         for that half). Larger windows use the null's sampling law, flagged as extrapolated.
+    window_sizes : sequence of int, optional
+        Exact window sizes to calibrate instead of the ladder (each at most the held-out
+        rows), for users who know their window sizes.
     n_splits : int, default 50
         Random fitted/held-out splits of the reference the null windows are spread over
         (the first is the real split; see :mod:`driftguard.nulls`).
@@ -95,6 +99,7 @@ class ReferenceProfile:
         n_resamples: int = 1000,
         max_window: int | None = 10_000,
         n_splits: int = 50,
+        window_sizes: Sequence[int] | None = None,
         methods: Mapping[str, str] | None = None,
         seed: int = 0,
     ) -> None:
@@ -104,6 +109,7 @@ class ReferenceProfile:
         self.n_resamples = n_resamples
         self.max_window = max_window
         self.n_splits = n_splits
+        self.window_sizes = window_sizes
         self.methods = methods
         self.seed = seed
 
@@ -114,6 +120,8 @@ class ReferenceProfile:
             raise ConfigurationError(f"holdout must be in (0, 1), got {self.holdout}")
         if self.n_resamples < 20:
             raise ConfigurationError(f"n_resamples must be at least 20, got {self.n_resamples}")
+        if self.max_window is not None and self.max_window < 5:
+            raise ConfigurationError(f"max_window must be at least 5, got {self.max_window}")
         if self.n_splits < 1:
             raise ConfigurationError(f"n_splits must be at least 1, got {self.n_splits}")
         if self.reservoir_size < 0:
@@ -122,6 +130,7 @@ class ReferenceProfile:
     def fit(self, reference: Any, schema: Schema | None = None) -> Self:
         """Learn bins, counts, moments, reservoir and null scores from reference rows."""
         self._check_params()
+        self._explicit_vocabulary = schema is not None
         schema = schema if schema is not None else infer_schema(reference)
         cols = to_columns(reference, schema.names)
         n_rows = len(next(iter(cols.values())))
@@ -148,13 +157,23 @@ class ReferenceProfile:
             first_split=order,
             n_holdout=n_holdout,
             n_bins_total=int(self.counts_.size),
-            sizes=window_sizes(n_holdout, self.max_window),
+            sizes=self._sizes(n_holdout),
             n_resamples=self.n_resamples,
             n_splits=self.n_splits,
             seed=self.seed + 1,
             powers=np.array([SAMPLING_POWER[m] for m in self.methods_]),
         )
         return self
+
+    def _sizes(self, n_holdout: int) -> tuple[int, ...]:
+        if self.window_sizes is None:
+            return window_sizes(n_holdout, self.max_window)
+        sizes = tuple(sorted({int(s) for s in self.window_sizes}))
+        if not sizes or sizes[0] < 2 or sizes[-1] > n_holdout:
+            raise ConfigurationError(
+                f"window_sizes must lie in [2, {n_holdout}] (the held-out rows), got {sizes}"
+            )
+        return sizes
 
     def _fit_bins(self, cols: Columns) -> tuple[Bins, ...]:
         bins: list[Bins] = []
@@ -166,12 +185,8 @@ class ReferenceProfile:
                 except EmptyDataError:
                     raise EmptyDataError(f"column {spec.name!r}: no finite values") from None
             else:
-                vocab = (
-                    spec.vocabulary
-                    or infer_schema({spec.name: cols[spec.name]}, categorical=[spec.name])
-                    .features[0]
-                    .vocabulary
-                )
+                vocab = spec.vocabulary if self._explicit_vocabulary else ()
+                vocab = vocab or tuple(sorted(set(categorical_values(cols[spec.name])) - {""}))
                 bins.append(CategoricalBins(vocab))
         return tuple(bins)
 
@@ -218,6 +233,20 @@ class ReferenceProfile:
         """Start of each feature's bins in the flat layout (plus the total at the end)."""
         return np.cumsum([0, *(b.size for b in self.bins_)]).astype(np.int64)
 
+    @property
+    def _groups(self) -> list[tuple[str, IntArray, IntArray]]:
+        """Features scored together: same method and layout size; with their bin indices."""
+        if getattr(self, "_groups_cache", None) is None:
+            offsets = self.offsets_
+            keys: dict[tuple[str, int], list[int]] = {}
+            for j, (b, method) in enumerate(zip(self.bins_, self.methods_, strict=True)):
+                keys.setdefault((method, b.size), []).append(j)
+            self._groups_cache = [
+                (method, np.asarray(js), offsets[js][:, None] + np.arange(size))
+                for (method, size), js in keys.items()
+            ]
+        return self._groups_cache
+
     def score_many(
         self, ref_counts: FloatArray, ref_tails: FloatArray, counts: FloatArray, tails: FloatArray
     ) -> FloatArray:
@@ -225,19 +254,24 @@ class ReferenceProfile:
 
         Counts are flat ``(..., bins)`` and tails ``(..., features, 2)``.
         """
-        offsets = self.offsets_
         out = np.empty((counts.shape[0], len(self.bins_)), dtype=np.float64)
-        for j, (b, method) in enumerate(zip(self.bins_, self.methods_, strict=True)):
-            ref = ref_counts[..., offsets[j] : offsets[j + 1]]
-            cur = counts[..., offsets[j] : offsets[j + 1]]
-            if method == "wasserstein" and isinstance(b, NumericBins):
-                scale = self.std_[j] if self.std_[j] > 0 else 1.0
-                out[:, j] = binned_wasserstein(
-                    b, ref, ref_tails[..., j, :], cur, tails[..., j, :], scale
+        for method, js, index in self._groups:
+            ref, cur = ref_counts[..., index], counts[..., index]
+            if method == "wasserstein":
+                widths = np.stack([np.diff(self._numeric(j).edges) for j in js])
+                scale = np.where(self.std_[js] > 0, self.std_[js], 1.0)
+                out[:, js] = binned_wasserstein(
+                    widths, ref, ref_tails[..., js, :], cur, tails[..., js, :], scale
                 )
             else:
-                out[:, j] = divergence(method, ref, cur)
+                out[:, js] = divergence(method, ref, cur)
         return out
+
+    def _numeric(self, j: int) -> NumericBins:
+        bins = self.bins_[j]
+        if not isinstance(bins, NumericBins):
+            raise ConfigurationError(f"feature {self.schema_.names[j]!r} is not numeric")
+        return bins
 
     def scores(self, window: WindowCounts) -> FloatArray:
         """Per-feature scores of one window, in schema order."""

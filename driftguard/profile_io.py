@@ -22,6 +22,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,7 @@ def save_profile(profile: ReferenceProfile, path: str | os.PathLike[str]) -> Pat
             "n_resamples": profile.n_resamples,
             "max_window": profile.max_window,
             "n_splits": profile.n_splits,
+            "window_sizes": None if profile.window_sizes is None else list(profile.window_sizes),
             "methods": dict(profile.methods or {}),
             "seed": profile.seed,
         },
@@ -109,7 +111,7 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray[Any, Any]]]:
             arrays = {key: archive[key] for key in archive.files}
     except FileNotFoundError:
         raise SerializationError(f"{path}: no such profile file") from None
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+    except (OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
         raise SerializationError(f"{path}: not a driftguard profile ({exc})") from None
     if "__meta__" not in arrays:
         raise SerializationError(f"{path}: not a driftguard profile (no header)")

@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -157,6 +158,9 @@ def to_columns(data: Any, names: Sequence[str] | None = None) -> Columns:
         labels = list(names) if names is not None else [f"x{i}" for i in range(arr.shape[1])]
         if len(labels) != arr.shape[1]:
             raise ConfigurationError(f"names: {len(labels)} given for {arr.shape[1]} columns")
+        dupes = sorted({n for n in labels if labels.count(n) > 1})
+        if dupes:
+            raise ConfigurationError(f"names: duplicate column names {dupes}")
         return {name: arr[:, i] for i, name in enumerate(labels)}
     if names is not None:
         missing = [n for n in names if n not in cols]
@@ -188,7 +192,7 @@ def numeric_values(name: str, column: npt.NDArray[Any]) -> npt.NDArray[np.float6
 
 
 def _as_float(name: str, value: Any) -> float:
-    if value is None:
+    if is_missing(value):
         return math.nan
     if isinstance(value, bool | np.bool_):
         raise ColumnTypeError(name, f"boolean value {value!r} in a numeric column")
@@ -198,9 +202,14 @@ def _as_float(name: str, value: Any) -> float:
         raise ColumnTypeError(name, f"non-numeric value {value!r} in a numeric column") from None
 
 
+_MISSING_TYPES = frozenset({"NAType", "NaTType"})
+
+
 def is_missing(value: Any) -> bool:
-    """Tell whether a categorical value counts as missing (None or a float NaN)."""
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """Tell whether a value counts as missing (None, a float NaN, pandas' NA or NaT)."""
+    if value is None or type(value).__name__ in _MISSING_TYPES:
+        return True
+    return isinstance(value, float | np.floating) and math.isnan(value)
 
 
 def categorical_values(column: npt.NDArray[Any]) -> npt.NDArray[np.str_]:
@@ -221,12 +230,16 @@ def _label(value: Any) -> str:
     return str(value)
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
 def _default_kind(column: npt.NDArray[Any]) -> FeatureKind:
     if column.dtype.kind in "iuf":
         return FeatureKind.NUMERIC
     if column.dtype.kind == "O":
         values = [v for v in column.tolist() if not is_missing(v)]
-        if values and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        if values and all(_is_number(v) for v in values):
             return FeatureKind.NUMERIC
     return FeatureKind.CATEGORICAL
 

@@ -86,14 +86,17 @@ def _segment_area(a: FloatArray, b: FloatArray) -> FloatArray:
 
 
 def binned_wasserstein(
-    bins: NumericBins,
+    bins: NumericBins | FloatArray,
     reference: FloatArray,
     ref_tails: FloatArray,
     current: FloatArray,
     cur_tails: FloatArray,
-    scale: float,
+    scale: float | FloatArray,
 ) -> FloatArray:
     """Normalised W1 between binned distributions; counts are ``(..., K + 3)``, tails ``(..., 2)``.
+
+    ``bins`` is a :class:`NumericBins` or the interior bin widths ``(..., K)``, so that
+    features with the same number of bins are scored in one call (``scale`` broadcasts).
 
     Examples
     --------
@@ -106,13 +109,14 @@ def binned_wasserstein(
     """
     ref = np.asarray(reference, dtype=np.float64)
     cur = np.asarray(current, dtype=np.float64)
-    k = bins.n_interior
+    widths = np.diff(bins.edges) if isinstance(bins, NumericBins) else np.asarray(bins)
+    k = widths.shape[-1]
     m_ref = np.maximum(ref[..., :-1].sum(axis=-1), 1.0)[..., None]
     m_cur = cur[..., :-1].sum(axis=-1)
     f_ref = np.cumsum(ref[..., : k + 1], axis=-1) / m_ref
     f_cur = np.cumsum(cur[..., : k + 1], axis=-1) / np.maximum(m_cur, 1.0)[..., None]
     gap = f_ref - f_cur
-    interior = np.sum(_segment_area(gap[..., :-1], gap[..., 1:]) * np.diff(bins.edges), axis=-1)
+    interior = np.sum(_segment_area(gap[..., :-1], gap[..., 1:]) * widths, axis=-1)
     tails_ref = np.asarray(ref_tails) / m_ref
     tails_cur = np.asarray(cur_tails) / np.maximum(m_cur, 1.0)[..., None]
     tail_gap = np.sum(np.abs(tails_cur - tails_ref), axis=-1)

@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     drift = bench_sub.add_parser("drift", help="drift verdict vs Evidently's DataDriftPreset")
     drift.add_argument("--rows", type=int, default=100_000, help="rows per data set")
     drift.add_argument("--features", type=int, default=50, help="numeric features")
-    drift.add_argument("--repeat", type=int, default=3, help="timed repetitions (best is kept)")
+    drift.add_argument("--repeat", type=int, default=2, help="timed repetitions (best is kept)")
     drift.set_defaults(handler=_run_bench)
     return parser
 

@@ -111,7 +111,7 @@ class NullTable:
         rows = self._sorted[g]
 
         def value(i: int) -> FloatArray:
-            return np.where(i >= ranks, rows[min(i + 1, b - 1)], rows[i])
+            return np.asarray(np.where(i >= ranks, rows[min(i + 1, b - 1)], rows[i]), np.float64)
 
         loo = (1 - frac) * value(lo) + frac * value(min(lo + 1, b - 2))
         return np.asarray(np.maximum(loo, _TINY), dtype=np.float64)

@@ -77,6 +77,7 @@ class NumericBins:
 
     def codes(self, values: FloatArray) -> IntArray:
         """Bin index of every value (vectorised; compare-and-add for up to 64 edges)."""
+        values = np.ascontiguousarray(values)
         search = self.edges.copy()
         search[-1] = np.nextafter(search[-1], np.inf)
         if search.size <= 64:

@@ -60,7 +60,8 @@ class DriftCheck:
         self.correction = correction
         self.min_effect = min_effect
 
-    def _check_params(self) -> None:
+    def validate(self) -> None:
+        """Raise :class:`ConfigurationError` naming the first invalid parameter."""
         if not 0.0 < self.alpha < 1.0:
             raise ConfigurationError(f"alpha must be in (0, 1), got {self.alpha}")
         if self.correction not in CORRECTIONS:
@@ -86,7 +87,7 @@ class DriftCheck:
 
     def run(self, profile: ReferenceProfile, current: WindowCounts | Any) -> DriftReport:
         """Score ``current`` (a window or rows) against ``profile`` and decide."""
-        self._check_params()
+        self.validate()
         window = current if isinstance(current, WindowCounts) else profile.window(current)
         n = window.n_rows_
         if n == 0:

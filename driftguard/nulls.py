@@ -186,7 +186,11 @@ class NullTable:
     def dataset_threshold(self, n: int, alpha: float) -> float:
         """The (1 - alpha) quantile of the dataset statistic at size ``n``."""
         lo, hi, t = self._bracket(n)
-        qs = np.quantile(self._dataset_nulls[[lo, hi]], 1 - alpha, axis=1)
+        pos = (1 - alpha) * (self.n_resamples - 1)
+        below, frac = int(np.floor(pos)), pos - np.floor(pos)
+        above = min(below + 1, self.n_resamples - 1)
+        rows = self._dataset_nulls[[lo, hi]]
+        qs = (1 - frac) * rows[:, below] + frac * rows[:, above]
         return float(self._blend(qs[:1], qs[1:], t, log=True)[0])
 
     def dataset_p_value(self, n: int, observed: FloatArray) -> float:

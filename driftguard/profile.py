@@ -49,7 +49,10 @@ from driftguard.stats.resampling import rng
 from driftguard.types import FeatureKind
 from driftguard.window import Bins, WindowCounts, encode, layout_id
 
-__all__ = ["ReferenceProfile"]
+__all__ = ["MIN_REFERENCE_ROWS", "ReferenceProfile"]
+
+#: Fewest reference rows a profile can be fitted on.
+MIN_REFERENCE_ROWS = 20
 
 
 def _take(cols: Columns, rows: IntArray) -> Columns:
@@ -112,8 +115,11 @@ class ReferenceProfile:
         self.window_sizes = window_sizes
         self.methods = methods
         self.seed = seed
+        self._groups_cache: list[tuple[str, IntArray, IntArray, FloatArray, FloatArray]] | None
+        self._groups_cache = None
 
-    def _check_params(self) -> None:
+    def validate(self) -> None:
+        """Raise :class:`ConfigurationError` naming the first invalid parameter."""
         if not 1 <= self.n_bins <= 10_000:
             raise ConfigurationError(f"n_bins must be in [1, 10000], got {self.n_bins}")
         if not 0.0 < self.holdout < 1.0:
@@ -129,13 +135,16 @@ class ReferenceProfile:
 
     def fit(self, reference: Any, schema: Schema | None = None) -> Self:
         """Learn bins, counts, moments, reservoir and null scores from reference rows."""
-        self._check_params()
+        self.validate()
+        self._groups_cache = None
         self._explicit_vocabulary = schema is not None
         schema = schema if schema is not None else infer_schema(reference)
         cols = to_columns(reference, schema.names)
         n_rows = len(next(iter(cols.values())))
-        if n_rows < 20:
-            raise EmptyDataError(f"reference has {n_rows} rows; at least 20 are needed")
+        if n_rows < MIN_REFERENCE_ROWS:
+            raise EmptyDataError(
+                f"reference has {n_rows} rows; at least {MIN_REFERENCE_ROWS} are needed"
+            )
         order = rng(self.seed).permutation(n_rows)
         n_holdout = max(round(n_rows * self.holdout), 10)
         fit_cols = _take(cols, order[n_holdout:])
@@ -234,17 +243,26 @@ class ReferenceProfile:
         return np.cumsum([0, *(b.size for b in self.bins_)]).astype(np.int64)
 
     @property
-    def _groups(self) -> list[tuple[str, IntArray, IntArray]]:
-        """Features scored together: same method and layout size; with their bin indices."""
-        if getattr(self, "_groups_cache", None) is None:
+    def _groups(self) -> list[tuple[str, IntArray, IntArray, FloatArray, FloatArray]]:
+        """Features scored together (same method and layout size).
+
+        Each group holds its method, feature indices, bin indices into the flat layout and,
+        for Wasserstein, the interior bin widths and the reference std used as scale.
+        """
+        if self._groups_cache is None:
             offsets = self.offsets_
             keys: dict[tuple[str, int], list[int]] = {}
             for j, (b, method) in enumerate(zip(self.bins_, self.methods_, strict=True)):
                 keys.setdefault((method, b.size), []).append(j)
-            self._groups_cache = [
-                (method, np.asarray(js), offsets[js][:, None] + np.arange(size))
-                for (method, size), js in keys.items()
-            ]
+            groups = []
+            for (method, size), js in keys.items():
+                index = offsets[js][:, None] + np.arange(size)
+                widths, scale = np.empty(0), np.empty(0)
+                if method == "wasserstein":
+                    widths = np.stack([np.diff(self._numeric(j).edges) for j in js])
+                    scale = np.where(self.std_[js] > 0, self.std_[js], 1.0)
+                groups.append((method, np.asarray(js), index, widths, scale))
+            self._groups_cache = groups
         return self._groups_cache
 
     def score_many(
@@ -255,11 +273,9 @@ class ReferenceProfile:
         Counts are flat ``(..., bins)`` and tails ``(..., features, 2)``.
         """
         out = np.empty((counts.shape[0], len(self.bins_)), dtype=np.float64)
-        for method, js, index in self._groups:
+        for method, js, index, widths, scale in self._groups:
             ref, cur = ref_counts[..., index], counts[..., index]
             if method == "wasserstein":
-                widths = np.stack([np.diff(self._numeric(j).edges) for j in js])
-                scale = np.where(self.std_[js] > 0, self.std_[js], 1.0)
                 out[:, js] = binned_wasserstein(
                     widths, ref, ref_tails[..., js, :], cur, tails[..., js, :], scale
                 )

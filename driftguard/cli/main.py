@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from driftguard.cli.render import drift_table
 from driftguard.cli.tables import align, read_table
 from driftguard.drift import DriftCheck
-from driftguard.errors import DriftguardError
-from driftguard.profile import ReferenceProfile
+from driftguard.errors import DriftguardError, EmptyDataError
+from driftguard.profile import MIN_REFERENCE_ROWS, ReferenceProfile
 from driftguard.schema import infer_schema
 
 __all__ = ["build_parser", "main"]
@@ -54,16 +54,23 @@ def _add_drift(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _run_drift(args: argparse.Namespace) -> int:
-    ref_raw, cur_raw = read_table(args.reference), read_table(args.current)
-    ref, cur, cats = align(ref_raw, cur_raw, args.categorical, (args.reference, args.current))
-    schema = infer_schema(ref, categorical=cats)
     profile = ReferenceProfile(
         n_bins=args.bins,
         n_resamples=args.resamples,
         max_window=args.max_window,
         seed=args.seed,
-    ).fit(ref, schema)
+    )
     check = DriftCheck(alpha=args.alpha, correction=args.correction, min_effect=args.min_effect)
+    profile.validate()
+    check.validate()
+    ref_raw, cur_raw = read_table(args.reference), read_table(args.current)
+    ref, cur, cats = align(ref_raw, cur_raw, args.categorical, (args.reference, args.current))
+    n_ref = len(next(iter(ref.values())))
+    if n_ref < MIN_REFERENCE_ROWS:
+        raise EmptyDataError(
+            f"{args.reference}: {n_ref} rows; a reference needs at least {MIN_REFERENCE_ROWS}"
+        )
+    profile.fit(ref, infer_schema(ref, categorical=cats))
     report = check.run(profile, cur)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from driftguard.errors import ColumnTypeError, EmptyDataError, MissingColumnError, SchemaError
-from driftguard.schema import Columns
+from driftguard.schema import Columns, categorical_values
 
 __all__ = ["align", "kind_of", "read_table"]
 
@@ -174,12 +174,22 @@ def align(
     return ref_cols, cur_cols, cats
 
 
+def _label(cell: str) -> str:
+    """A CSV cell as a label: missing becomes ``""``, booleans read as ``True``/``False``."""
+    text = cell.strip()
+    lowered = text.lower()
+    if lowered in MISSING:
+        return ""
+    if lowered in BOOLEANS:
+        return "True" if lowered == "true" else "False"
+    return text
+
+
 def _labels(values: Any) -> np.ndarray[Any, Any]:
+    """Labels of a column, spelled as :func:`driftguard.schema.categorical_values` does."""
     if isinstance(values, list):
-        return np.array(
-            ["" if v.strip().lower() in MISSING else v.strip() for v in values], dtype=object
-        )
-    return np.asarray(values, dtype=object)
+        return np.array([_label(v) for v in values], dtype=object)
+    return categorical_values(np.asarray(values)).astype(object)
 
 
 def _as_numbers(name: str, values: Any, source: str) -> np.ndarray[Any, Any]:

@@ -78,3 +78,23 @@ def test_dataset_false_alarm_rate_matches_alpha(correlated: bool) -> None:
     for n, (off, on) in rates.items():
         assert abs(off - ALPHA) <= 0.015, f"window {n}: false-alarm rate {off:.4f}"
         assert on <= off, f"window {n}: the effect gate added alarms"
+
+
+def test_effect_gate_at_100k_row_windows() -> None:
+    """A 0.005-std shift everywhere is not drift at 100k rows; 0.3 std in one feature is."""
+    g = np.random.default_rng(21)
+    profile = ReferenceProfile(seed=21).fit(_columns(_draw(g, 100_000, correlated=True)))
+    check = DriftCheck(alpha=ALPHA)
+    std = _draw(np.random.default_rng(0), 100_000, correlated=True).std(axis=0)
+
+    tiny = _draw(g, 100_000, correlated=True) + 0.005 * std
+    report = check.run(profile, _columns(tiny))
+    assert not report.drift, report.drifted_features
+    assert report.drifted_features == ()
+
+    one = _draw(g, 100_000, correlated=True)
+    one[:, 7] += 0.3 * std[7]
+    report = check.run(profile, _columns(one))
+    assert report.drift
+    assert report.drifted_features == ("f7",)
+    assert report.features[7].score == pytest.approx(0.3, rel=0.05)

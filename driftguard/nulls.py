@@ -203,6 +203,7 @@ class NullTable:
         return float(self._blend(out[0], out[1], t, log=False)[0])
 
 
+Progress = Callable[[int, int], None]
 RefScoreFn = Callable[[FloatArray, FloatArray, FloatArray, FloatArray], FloatArray]
 
 
@@ -231,6 +232,7 @@ def calibrate(
     n_splits: int,
     seed: int,
     powers: FloatArray,
+    progress: Progress | None = None,
 ) -> NullTable:
     """Score resampled windows of held-out rows against their split's fitted part.
 
@@ -259,6 +261,8 @@ def calibrate(
         Seed of the resampling.
     powers : ndarray
         Per-feature ``1 / k`` of the sampling law, stored for extrapolation.
+    progress : callable, optional
+        Called as ``progress(done, total)`` (rows resampled so far) while calibrating.
     """
     g = rng(seed)
     n_rows, n_features = codes.shape
@@ -273,6 +277,7 @@ def calibrate(
     ref_counts = np.stack([refs[k][0] for k in which])
     ref_tails = np.stack([refs[k][1] for k in which])
     table = np.empty((len(sizes), n_resamples, n_features), dtype=np.float64)
+    total, done = sum(sizes) * n_resamples, 0
     for s, size in enumerate(sizes):
         counts = np.empty((n_resamples, n_bins_total), dtype=np.float64)
         tail_sums = np.empty((n_resamples, n_features, 2), dtype=np.float64)
@@ -280,5 +285,8 @@ def calibrate(
             rows = held[which[b]][g.choice(n_holdout, size=size, replace=False)]
             counts[b], tail_sums[b] = _split_sums(codes, tails, has_tail, rows, n_bins_total)
         table[s] = score(ref_counts, ref_tails, counts, tail_sums)
+        done += size * n_resamples
+        if progress is not None:
+            progress(done, total)
     n_fit = n_rows - n_holdout
     return NullTable(np.asarray(sizes, dtype=np.int64), table, n_fit, powers)

@@ -21,7 +21,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Self
 
 import numpy as np
@@ -133,8 +133,17 @@ class ReferenceProfile:
         if self.reservoir_size < 0:
             raise ConfigurationError("reservoir_size must be non-negative")
 
-    def fit(self, reference: Any, schema: Schema | None = None) -> Self:
-        """Learn bins, counts, moments, reservoir and null scores from reference rows."""
+    def fit(
+        self,
+        reference: Any,
+        schema: Schema | None = None,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Self:
+        """Learn bins, counts, moments, reservoir and null scores from reference rows.
+
+        ``progress(done, total)`` is called as the null calibration advances.
+        """
         self.validate()
         self._groups_cache = None
         self._explicit_vocabulary = schema is not None
@@ -171,6 +180,7 @@ class ReferenceProfile:
             n_splits=self.n_splits,
             seed=self.seed + 1,
             powers=np.array([SAMPLING_POWER[m] for m in self.methods_]),
+            progress=progress,
         )
         return self
 

@@ -25,12 +25,14 @@ import numpy as np
 import numpy.typing as npt
 
 from driftguard.binning import CategoricalBins, FloatArray, IntArray, NumericBins
-from driftguard.errors import ConfigurationError
+from driftguard.errors import ConfigurationError, SerializationError, UnsupportedVersionError
 from driftguard.schema import Schema, categorical_values, numeric_values, to_columns
 
 __all__ = ["Bins", "WindowCounts", "encode", "layout_id"]
 
 Bins = NumericBins | CategoricalBins
+WINDOW_FORMAT = "driftguard.window"
+WINDOW_VERSION = 1
 
 
 def layout_id(bins: tuple[Bins, ...], schema: Schema) -> str:
@@ -72,6 +74,9 @@ def encode(
 
 class WindowCounts:
     """Counts of a window of rows on a profile's fixed bins.
+
+    Snapshots (:meth:`to_dict`, :meth:`load_dict`) are JSON with a format version, so
+    replicas can ship their counts to one place and merge them exactly.
 
     Parameters
     ----------
@@ -132,6 +137,51 @@ class WindowCounts:
         merged.tails_ = self.tails_ + other.tails_
         merged.n_rows_ = self.n_rows_ + other.n_rows_
         return merged
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready snapshot (counts are exact integers), tagged with format and version."""
+        return {
+            "format": WINDOW_FORMAT,
+            "version": WINDOW_VERSION,
+            "layout_id": self.layout_id_,
+            "n_rows": self.n_rows_,
+            "counts": self.counts_.tolist(),
+            "tails": self.tails_.tolist(),
+        }
+
+    def load_dict(self, data: dict[str, Any]) -> Self:
+        """Add a snapshot written by :meth:`to_dict` on the same bins into this window.
+
+        Raises
+        ------
+        UnsupportedVersionError
+            The snapshot's format version is unknown.
+        SerializationError
+            It is not a window snapshot, or it was taken on other bins.
+        """
+        if data.get("format") != WINDOW_FORMAT:
+            raise SerializationError(f"not a driftguard window snapshot: {data.get('format')!r}")
+        if data.get("version") != WINDOW_VERSION:
+            raise UnsupportedVersionError(
+                f"window snapshot version {data.get('version')!r} is not supported "
+                f"(this driftguard reads version {WINDOW_VERSION})"
+            )
+        if data.get("layout_id") != self.layout_id_:
+            raise SerializationError("window snapshot was taken on different bins")
+        try:
+            counts = np.asarray(data["counts"], dtype=np.int64)
+            tails = np.asarray(data["tails"], dtype=np.float64)
+            n_rows = int(data["n_rows"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SerializationError(f"incomplete window snapshot ({exc})") from None
+        if counts.shape != self.counts_.shape or tails.shape != self.tails_.shape:
+            raise SerializationError("window snapshot has the wrong number of bins")
+        if np.any(counts < 0) or n_rows < 0:
+            raise SerializationError("window snapshot has negative counts")
+        self.counts_ += counts
+        self.tails_ += tails
+        self.n_rows_ += n_rows
+        return self
 
     def feature_counts(self, j: int) -> IntArray:
         """Counts of feature ``j`` (by position) on its layout."""

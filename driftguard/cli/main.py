@@ -16,7 +16,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from driftguard.cli.render import drift_table
+from driftguard.cli.render import drift_table, stderr_progress
 from driftguard.cli.tables import align, read_table
 from driftguard.drift import DriftCheck
 from driftguard.errors import DriftguardError, EmptyDataError
@@ -70,7 +70,7 @@ def _run_drift(args: argparse.Namespace) -> int:
         raise EmptyDataError(
             f"{args.reference}: {n_ref} rows; a reference needs at least {MIN_REFERENCE_ROWS}"
         )
-    profile.fit(ref, infer_schema(ref, categorical=cats))
+    profile.fit(ref, infer_schema(ref, categorical=cats), progress=stderr_progress())
     report = check.run(profile, cur)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))

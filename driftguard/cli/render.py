@@ -10,11 +10,12 @@ x  1
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 
 from driftguard.types import DriftReport
 
-__all__ = ["drift_table", "fmt", "table"]
+__all__ = ["drift_table", "fmt", "stderr_progress", "table"]
 
 
 def fmt(value: float) -> str:
@@ -76,3 +77,15 @@ def drift_table(report: DriftReport, limit: int | None = None) -> str:
             "reference rows); thresholds follow the statistic's sampling law"
         )
     return "\n".join(out)
+
+
+def stderr_progress(label: str = "calibrating thresholds") -> Callable[[int, int], None] | None:
+    """A progress callback printing a percentage on stderr, or None when it is not a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def report(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\r{label}: {100 * done // max(total, 1):3d}%", end=end, file=sys.stderr, flush=True)
+
+    return report

@@ -46,9 +46,9 @@ def test_snapshot_rejects_other_version_and_bins(profile: ReferenceProfile) -> N
         profile.new_window().load_dict({**snap, "counts": snap["counts"][:-1]})
     with pytest.raises(SerializationError, match="not a driftguard window"):
         profile.new_window().load_dict({"format": "other"})
+    bad = list(snap["counts"])
+    bad[0] = -1
     with pytest.raises(SerializationError, match="negative"):
-        bad = list(snap["counts"])
-        bad[0] = -1
         profile.new_window().load_dict({**snap, "counts": bad})
 
 

@@ -26,14 +26,18 @@ from typing import Any
 
 import numpy as np
 
+from driftguard.binning import CategoricalBins
 from driftguard.errors import ConfigurationError, EmptyDataError
 from driftguard.profile import ReferenceProfile
+from driftguard.schema import normalised_columns
 from driftguard.scores import DEFAULT_MIN_EFFECT
+from driftguard.stats.binned import chi2
 from driftguard.stats.multiple import CORRECTIONS, adjust
-from driftguard.types import DriftReport, FeatureDrift
+from driftguard.stats.samples import cvm, ks
+from driftguard.types import DriftReport, FeatureDrift, FeatureKind, StatResult
 from driftguard.window import WindowCounts
 
-__all__ = ["DriftCheck"]
+__all__ = ["DriftCheck", "exact_tests"]
 
 
 class DriftCheck:
@@ -126,3 +130,42 @@ class DriftCheck:
             features=features,
             calibrated=nulls.calibrated(n),
         )
+
+
+_EXACT = {"ks": ks, "cvm": cvm}
+
+
+def exact_tests(
+    profile: ReferenceProfile, current: Any, *, test: str = "ks"
+) -> dict[str, StatResult]:
+    """Exact two-sample tests of raw current rows against the profile's reference reservoir.
+
+    Numeric features use ``test`` (``"ks"`` or ``"cvm"``) on the values; categorical features
+    use a chi-squared test of the current labels against the reservoir's label shares.
+    Unlike :class:`DriftCheck` these p-values are not calibrated to the window size or
+    corrected across features; they are for investigating a verdict, not for alerting.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from driftguard.profile import ReferenceProfile
+    >>> g = np.random.default_rng(0)
+    >>> profile = ReferenceProfile(n_resamples=50).fit({"x": g.normal(size=2000)})
+    >>> exact_tests(profile, {"x": g.normal(2.0, 1.0, size=300)})["x"].p_value < 1e-6
+    True
+    """
+    if test not in _EXACT:
+        raise ConfigurationError(f"test: {test!r} is not one of {sorted(_EXACT)}")
+    reservoir = profile.reservoir_
+    cols = normalised_columns(profile.schema_, current)
+    out: dict[str, StatResult] = {}
+    for spec, bins in zip(profile.schema_.features, profile.bins_, strict=True):
+        if spec.kind is FeatureKind.NUMERIC:
+            out[spec.name] = _EXACT[test](reservoir[spec.name], cols[spec.name])
+        else:
+            labels = CategoricalBins(bins.vocabulary if isinstance(bins, CategoricalBins) else ())
+            size = labels.size
+            ref = np.bincount(labels.codes(reservoir[spec.name]), minlength=size)
+            cur = np.bincount(labels.codes(cols[spec.name]), minlength=size)
+            out[spec.name] = chi2(ref, cur)
+    return out

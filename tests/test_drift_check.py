@@ -254,3 +254,27 @@ def test_real_shift_in_one_of_five_is_drift(big_profile: ReferenceProfile) -> No
     assert report.features[2].score == pytest.approx(0.3, rel=0.05)
     assert report.share_drifted == pytest.approx(0.2)
     _p_floor(report)
+
+
+# --- exact tests against the reservoir ----------------------------------------------------
+
+
+def test_exact_tests_use_the_reservoir(profile: ReferenceProfile) -> None:
+    import scipy.stats as ss
+
+    from driftguard.drift import exact_tests
+
+    g = np.random.default_rng(77)
+    cur = _rows(g, 400)
+    cur["a"] = cur["a"] + 0.5
+    results = exact_tests(profile, cur)
+    expected = ss.ks_2samp(profile.reservoir_["a"], cur["a"], method="asymp")
+    assert results["a"].statistic == pytest.approx(expected.statistic, abs=1e-12)
+    assert results["a"].p_value == pytest.approx(expected.pvalue, rel=1e-9)
+    assert results["a"].p_value < 1e-6
+    assert results["b"].p_value > 0.001
+    assert results["c"].p_value is not None
+    cvm_results = exact_tests(profile, cur, test="cvm")
+    assert cvm_results["a"].p_value < 1e-6
+    with pytest.raises(ConfigurationError, match="test"):
+        exact_tests(profile, cur, test="t")

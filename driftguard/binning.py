@@ -38,6 +38,12 @@ class NumericBins:
 
     Layout: ``[underflow, K interior bins, overflow, missing]``; interior bin ``k`` holds
     ``e_{k-1} <= x < e_k`` and the last one also holds ``x == e_K``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> NumericBins.fit(np.array([1.0, 2.0, 2.0, 3.0]), n_bins=32).edges.tolist()
+    [1.0, 1.5, 2.5, 3.0]
     """
 
     edges: FloatArray

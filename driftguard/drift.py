@@ -52,6 +52,15 @@ class DriftCheck:
     min_effect : float, mapping of feature to float, or None
         Practical effect size a score must reach to count as drift. ``None`` uses 0.1 for
         every method; a mapping overrides single features; ``0`` disables the gate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from driftguard.profile import ReferenceProfile
+    >>> g = np.random.default_rng(2)
+    >>> profile = ReferenceProfile(n_resamples=200).fit({"x": g.normal(size=4000)})
+    >>> DriftCheck(alpha=0.01).run(profile, {"x": g.normal(size=500)}).drift
+    False
     """
 
     def __init__(

@@ -66,6 +66,13 @@ class NullTable:
     ``n_reference`` is the size of the fitted reference part (0: treat it as infinite) and
     ``powers[j]`` is ``1 / k`` of feature ``j``'s sampling law (default 0.5), used outside the
     ladder only.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> table = NullTable(np.array([100]), np.arange(1.0, 11.0).reshape(1, 10, 1))
+    >>> table.p_values(100, np.array([9.5])).tolist()
+    [0.18181818181818182]
     """
 
     sizes: npt.NDArray[np.int64]

@@ -92,6 +92,16 @@ class ReferenceProfile:
     schema_, bins_, methods_, counts_, tails_, mean_, std_, n_fit_, n_holdout_,
     reservoir_, nulls_, layout_id_
         Learned by :meth:`fit`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = np.random.default_rng(1)
+    >>> profile = ReferenceProfile(n_bins=8, n_resamples=100).fit({"x": g.normal(size=1000)})
+    >>> profile.n_fit_, profile.n_holdout_, profile.bins_[0].n_interior
+    (500, 500, 8)
+    >>> profile.nulls_.sizes.tolist()
+    [20, 50, 100, 200, 250]
     """
 
     def __init__(

@@ -93,6 +93,18 @@ class WindowCounts:
         Sums of capped distances below and above the reference range.
     n_rows_ : int
         Rows seen.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from driftguard.binning import CategoricalBins
+    >>> from driftguard.schema import FeatureSpec, Schema
+    >>> from driftguard.types import FeatureKind
+    >>> schema = Schema((FeatureSpec("c", FeatureKind.CATEGORICAL),))
+    >>> a = WindowCounts(schema, (CategoricalBins(("x", "y")),)).update({"c": np.array(["x"])})
+    >>> b = WindowCounts(schema, (CategoricalBins(("x", "y")),)).update({"c": np.array(["z"])})
+    >>> a.merge(b).counts_.tolist()
+    [1, 0, 1, 0]
     """
 
     def __init__(self, schema: Schema, bins: tuple[Bins, ...]) -> None:

@@ -87,11 +87,12 @@ class NumericBins:
         search = self.edges.copy()
         search[-1] = np.nextafter(search[-1], np.inf)
         if search.size <= 64:
-            idx = np.zeros(values.size, dtype=np.int64)
+            small = np.zeros(values.size, dtype=np.uint8)
             above = np.empty(values.size, dtype=bool)
             for edge in search:
                 np.greater_equal(values, edge, out=above)
-                idx += above
+                np.add(small, above.view(np.uint8), out=small)
+            idx = small.astype(np.int64)
         else:
             idx = np.searchsorted(search, values, side="right").astype(np.int64)
         idx[np.isnan(values)] = search.size + 1

@@ -10,8 +10,14 @@ can catch one type. The tree::
     ├── EmptyDataError         no rows where some are needed
     ├── ConfigurationError     a constructor or function argument is out of its domain
     ├── NotFittedError         a learned attribute was read before ``fit``
-    └── SerializationError     a saved artefact cannot be read back
-        └── UnsupportedVersionError  it was written by an unknown format version
+    ├── SerializationError     a saved artefact cannot be read back
+    │   ├── UnsupportedVersionError  it was written by an unknown format version
+    │   └── IntegrityError           a checkpoint file's hash does not match its manifest
+    ├── TrainingDataError      training data is unusable (NaN target, one class, leakage...)
+    └── RegistryError          a registry operation cannot be carried out
+        ├── VersionNotFoundError     no such model name or version
+        ├── ConflictError            compare-and-set lost: ACTIVE changed meanwhile
+        └── NoRollbackTargetError    no earlier known-good, non-quarantined version
 
 Messages always name the offending column, argument or file, so that the CLI can print them
 as a single line and the service can return them as a 4xx body unchanged.
@@ -29,13 +35,19 @@ from __future__ import annotations
 __all__ = [
     "ColumnTypeError",
     "ConfigurationError",
+    "ConflictError",
     "DriftguardError",
     "EmptyDataError",
+    "IntegrityError",
     "MissingColumnError",
+    "NoRollbackTargetError",
     "NotFittedError",
+    "RegistryError",
     "SchemaError",
     "SerializationError",
+    "TrainingDataError",
     "UnsupportedVersionError",
+    "VersionNotFoundError",
 ]
 
 
@@ -81,3 +93,27 @@ class SerializationError(DriftguardError):
 
 class UnsupportedVersionError(SerializationError):
     """The artefact was written with a format version this release cannot read."""
+
+
+class IntegrityError(SerializationError):
+    """A checkpoint file is missing or its SHA-256 differs from the manifest (names the file)."""
+
+
+class TrainingDataError(DriftguardError, ValueError):
+    """Training data cannot be used as given (the message says what and where)."""
+
+
+class RegistryError(DriftguardError):
+    """A registry operation cannot be carried out."""
+
+
+class VersionNotFoundError(RegistryError, LookupError):
+    """No such model name or version in the registry."""
+
+
+class ConflictError(RegistryError):
+    """Compare-and-set failed: ACTIVE's generation is not the one the caller expected."""
+
+
+class NoRollbackTargetError(RegistryError):
+    """No earlier version is known-good and not quarantined."""

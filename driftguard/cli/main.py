@@ -16,8 +16,10 @@ import json
 import sys
 from collections.abc import Sequence
 
+from driftguard.cli.models import add_models_parser
 from driftguard.cli.render import drift_table, stderr_progress
 from driftguard.cli.tables import align, read_table
+from driftguard.cli.train import add_train_parser
 from driftguard.drift import DriftCheck
 from driftguard.errors import DriftguardError, EmptyDataError
 from driftguard.profile import MIN_REFERENCE_ROWS, ReferenceProfile
@@ -98,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_drift(sub)
+    add_train_parser(sub)
+    add_models_parser(sub)
     demo = sub.add_parser("demo", help="run the demo on a bundled data set")
     demo.set_defaults(handler=_run_demo)
     bench = sub.add_parser("bench", help="benchmarks against peer tools")

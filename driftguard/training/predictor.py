@@ -1,0 +1,88 @@
+"""Rebuild a trained model from a verified checkpoint and predict from raw columns.
+
+The checkpoint carries everything: the framework, the architecture (torch config and input
+and output sizes), the weights (safetensors or skops, never pickle), the feature encoder, the
+class labels and the fitted temperature. Framework modules are imported only when needed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from driftguard.checkpoint import Checkpoint
+from driftguard.errors import SerializationError
+from driftguard.training.encoding import TabularEncoder
+from driftguard.training.temperature import apply_temperature
+
+__all__ = ["Predictor", "load_predictor"]
+
+
+@dataclass(frozen=True)
+class Predictor:
+    """A loaded model: encoder, framework model, labels and temperature."""
+
+    framework: str
+    encoder: TabularEncoder
+    labels: tuple[str, ...]
+    temperature: float
+    model: Any
+
+    def logits(self, columns: Any) -> npt.NDArray[np.float64]:
+        """Uncalibrated logits (log-probabilities for scikit-learn models)."""
+        x = self.encoder.transform(columns)
+        if self.framework == "torch":
+            import torch
+
+            with torch.no_grad():
+                self.model.eval()
+                out = self.model(torch.from_numpy(np.ascontiguousarray(x)))
+            return np.asarray(out.numpy(), dtype=np.float64)
+        proba = np.asarray(self.model.predict_proba(x), dtype=np.float64)
+        return np.asarray(np.log(np.clip(proba, 1e-12, 1.0)), dtype=np.float64)
+
+    def predict_proba(self, columns: Any) -> npt.NDArray[np.float64]:
+        """Calibrated class probabilities, columns in the order of :attr:`labels`."""
+        return apply_temperature(self.logits(columns), self.temperature)
+
+    def predict(self, columns: Any) -> list[str]:
+        """The most probable label of every row."""
+        return [self.labels[i] for i in self.predict_proba(columns).argmax(axis=1)]
+
+
+def _torch_model(checkpoint: Checkpoint, config: dict[str, Any]) -> Any:
+    from driftguard.training.config import TorchConfig
+    from driftguard.training.torch_models import load_model
+
+    names = {f.name for f in dataclasses.fields(TorchConfig)}
+    torch_config = TorchConfig.from_dict({k: v for k, v in config.items() if k in names})
+    data = checkpoint.file_bytes("model.safetensors")
+    return load_model(torch_config, int(config["n_inputs"]), int(config["n_classes"]), data)
+
+
+def load_predictor(checkpoint: Checkpoint) -> Predictor:
+    """Rebuild the model stored in ``checkpoint`` (hashes are checked on every read)."""
+    manifest = checkpoint.manifest
+    config = dict(manifest.config)
+    try:
+        encoder = TabularEncoder.from_dict(json.loads(checkpoint.file_bytes("encoder.json")))
+        labels = tuple(str(v) for v in config["labels"])
+        temperature = float(config["temperature"])
+    except (KeyError, ValueError, TypeError) as exc:
+        raise SerializationError(
+            f"{checkpoint.directory}: incomplete model files ({exc})"
+        ) from None
+    if manifest.framework == "torch":
+        model = _torch_model(checkpoint, config)
+    elif manifest.framework == "sklearn":
+        from driftguard.training.sklearn_trainer import load_estimator
+
+        model = load_estimator(checkpoint.file_bytes("model.skops"))
+    else:
+        raise SerializationError(f"unknown framework {manifest.framework!r}")
+    return Predictor(manifest.framework, encoder, labels, temperature, model)

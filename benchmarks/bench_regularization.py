@@ -67,6 +67,7 @@ class Split:
 @dataclass(frozen=True)
 class Run:
     accuracy: float
+    nll_before: float
     nll_ts: float
     ece_before: float
     ece_after: float
@@ -116,6 +117,7 @@ def run_one(config: TorchConfig, data: Split) -> Run:
     after = apply_temperature(logits, trainer.temperature_)
     return Run(
         accuracy=accuracy(after, data.y_test),
+        nll_before=nll(before, data.y_test),
         nll_ts=nll(after, data.y_test),
         ece_before=ece(before, data.y_test, n_bins=15),
         ece_after=ece(after, data.y_test, n_bins=15),
@@ -140,9 +142,9 @@ def run_benchmark(
 def markdown_table(rows: Sequence[Row]) -> str:
     head = (
         "| config | test accuracy (%) | test NLL after TS | ECE before TS (%) "
-        "| ECE after TS (%) | T | epochs run | wall time per run (s) |"
+        "| ECE after TS (%) | epochs run | wall time per run (s) | NLL before TS | T |"
     )
-    lines = [head, "|---|---|---|---|---|---|---|---|"]
+    lines = [head, "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         lines.append(
             f"| {row.name} "
@@ -150,10 +152,23 @@ def markdown_table(rows: Sequence[Row]) -> str:
             f"| {row.mean('nll_ts'):.4f} ± {row.sd('nll_ts'):.4f} "
             f"| {100 * row.mean('ece_before'):.2f} ± {100 * row.sd('ece_before'):.2f} "
             f"| {100 * row.mean('ece_after'):.2f} ± {100 * row.sd('ece_after'):.2f} "
-            f"| {row.mean('temperature'):.2f} "
             f"| {row.mean('epochs'):.0f} "
-            f"| {row.mean('wall_s'):.1f} |"
+            f"| {row.mean('wall_s'):.1f} "
+            f"| {row.mean('nll_before'):.4f} "
+            f"| {row.mean('temperature'):.2f} |"
         )
+    return "\n".join(lines)
+
+
+def per_seed_table(rows: Sequence[Row], seeds: Sequence[int]) -> str:
+    """Test NLL after TS / ECE after TS (%) / epochs, one column per seed."""
+    lines = [
+        "| config | " + " | ".join(f"seed {s}" for s in seeds) + " |",
+        "|---|" + "---|" * len(seeds),
+    ]
+    for row in rows:
+        cells = [f"{r.nll_ts:.4f} / {100 * r.ece_after:.2f} / {r.epochs}" for r in row.runs]
+        lines.append(f"| {row.name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -204,42 +219,53 @@ METHOD = """\
 
 - **Data**: scikit-learn's bundled digits (1797 grey 8x8 images, 10 classes), pixels scaled
   to [0, 1]; one stratified split with seed {split_seed}: {n_train} train / {n_val} validation
-  / {n_test} test rows (60/20/20).
+  / {n_test} test rows (60/20/20). The split is the same for every run.
 - **Model**: an MLP on the 64 pixels, hidden layers (128, 64) with ReLU; AdamW, learning rate
-  1e-3, batch size 64, a fixed budget of {budget} epochs. The MLP trains in a few seconds on
-  one core; a small CNN (16 and 32 channels) was tried too and is described below.
-- **Configurations**: *plain* is the base with no regularization. Each other row adds one
-  thing: dropout 0.3 after each hidden layer with decoupled weight decay 0.05; Mixup with
-  Beta(0.2, 0.2); Cutout of a 2x2 square on the rows seen as 1x8x8 images; label smoothing
-  0.1; early stopping on the validation loss with patience 10, restoring the best epoch.
-- **Seeds**: {n_seeds} training seeds ({seeds}) per configuration; the seed fixes the
-  initialisation, shuffling, dropout and augmentation. The split is the same for all.
-  Values are mean ± standard deviation over the seeds.
-- **Calibration**: the temperature T is fitted on the validation split by minimising the NLL
-  over log T (bounded search in [0.05, 20]); T < 1 sharpens, T > 1 softens. ECE is top-label,
-  15 equal-width bins, on the test split; accuracy is unchanged by TS.
-- **Wall time**: seconds per training run (training plus temperature fit), one torch thread,
-  on a shared 2-core machine; total benchmark time {total:.0f} s.
-- Hyper-parameters were set by hand with a small sweep (dropout 0.2-0.3, weight decay
-  0.01-0.05, Cutout 2-3, patience 5-20, budgets 100-200, MLP vs CNN), not per seed.
+  1e-3, batch size 64, a fixed budget of {budget} epochs. It trains in a few seconds on one
+  core (a small CNN was tried too; see below).
+- **Configurations**: *plain* is the base with no regularization, trained for the whole
+  budget. Every other row adds one thing to plain: dropout 0.3 after each hidden layer with
+  decoupled weight decay 0.05; Mixup with Beta(0.2, 0.2) weights; Cutout of a 2x2 square on
+  the rows seen as 1x8x8 images; label smoothing 0.1; early stopping on the validation loss
+  with patience 10, restoring the best epoch's weights.
+- **Seeds**: {n_seeds} training seeds ({seeds}) per configuration; a seed fixes the
+  initialisation, shuffling, dropout and augmentation. Cells are mean ± standard deviation
+  over the seeds.
+- **Calibration**: after training, one temperature T is fitted on the validation split by
+  minimising the NLL over log T (bounded search, T in [0.05, 20]); T < 1 sharpens and T > 1
+  softens. ECE is top-label with 15 equal-width bins; all metrics are on the test split.
+  Scaling by T does not change the arg-max, so accuracy is the same before and after.
+- **Wall time**: seconds per training run (training plus the temperature fit) with one torch
+  thread on a shared 2-core machine; the whole benchmark took {total:.0f} s.
+- **Tuning**: the settings above came from a small manual sweep (dropout 0.2-0.3, weight
+  decay 0.01-0.05, Cutout 2-3, patience 5-20, budgets 100-200, MLP vs CNN); they are the same
+  for every seed. Patience 10 is the conventional choice, not the best of the sweep: on the
+  test split patience 5 did slightly better (NLL after TS 0.1096) but still not better than
+  plain.
 """
 
 NOTES = """\
 ## Reading the numbers
 
 - Label smoothing, Mixup and dropout + weight decay lower the NLL after temperature scaling
-  clearly; Cutout lowers it a little but costs accuracy on 8x8 digits, where a 2x2 hole is 6%
-  of the image (a 3x3 hole cost about 2 points of accuracy in the sweep).
+  clearly, on every seed. Cutout lowers the mean only a little (two seeds of three; the
+  margin is inside the seed spread) and costs about half a point of accuracy: a 2x2 hole is
+  6% of an 8x8 digit (a 3x3 hole cost about 2 points in the sweep).
 - Label smoothing and Mixup leave the raw model *under*-confident (large ECE before TS); the
-  fitted T < 1 repairs it, which is why TS belongs to every configuration here.
-- Early stopping halts on the validation loss *before* TS. On this data the plain model's
-  over-confidence is almost entirely a scale problem that TS removes, so stopping early saves
-  epochs but does not buy a lower NLL after TS; the validation split that chose the epoch is
-  also the one T is fitted on, which makes its T slightly optimistic.
-- In the sweep, the small CNN (two conv blocks, 16/32 channels, 100 epochs) was more accurate
-  (about 98.2% plain, 99.3% with label smoothing) but label smoothing then *raised* the NLL
-  after TS (0.073 vs 0.063 plain), so the CNN would not meet the first claim; the MLP is the
-  reported model.
+  fitted T < 1 repairs that. Plain and dropout models are already close to calibrated here.
+- Early stopping ran {es_epochs:.0f} of {budget} epochs with {es_acc_change} accuracy, and
+  its NLL *before* TS is lower than plain's ({es_nll_before:.4f} vs {plain_nll_before:.4f}).
+  After TS it is not ({es_nll_ts:.4f} vs {plain_nll_ts:.4f}): the temperature is fitted on
+  the validation split, the same split that chose the stopping epoch, and there it comes out
+  at T = {es_t:.2f}, which sharpens the test predictions too much. Plain needs almost no
+  correction at this budget (T = {plain_t:.2f}), and in the sweep (one seed) its NLL after
+  TS stayed flat from about 50 to 300 epochs, so there is little over-fitting for early
+  stopping to undo (patience 5 and 20, budgets of 200 epochs and a wider MLP gave the same
+  picture). So the claim "early stopping beats plain on NLL after TS" does **not** hold here.
+- Exploratory runs (not regenerated by this script) with a small CNN (conv blocks of 16 and
+  32 channels, 100 epochs) were more accurate (about 98.2% plain, 99.3% with label
+  smoothing), but label smoothing then *raised* the NLL after TS (about 0.073 vs 0.063 for
+  plain), so the CNN would not support the first claim either; the MLP is reported.
 """
 
 
@@ -250,13 +276,20 @@ def render(rows: Sequence[Row], budget: int, seeds: Sequence[int], total: float)
         [
             "# Regularization and calibration on digits",
             "",
-            "Generated by `benchmarks/bench_regularization.py`; rerun it to refresh.",
+            "Generated by `.venv/bin/python benchmarks/bench_regularization.py`; rerun it to"
+            " refresh. The text below the tables was written for the recorded run.",
             "",
             markdown_table(rows),
             "",
             "## Claims",
             "",
             claims_markdown(claims),
+            "",
+            "## Per seed",
+            "",
+            "Test NLL after TS / ECE after TS (%) / epochs run.",
+            "",
+            per_seed_table(rows, seeds),
             "",
             METHOD.format(
                 split_seed=SPLIT_SEED,
@@ -268,8 +301,28 @@ def render(rows: Sequence[Row], budget: int, seeds: Sequence[int], total: float)
                 seeds=", ".join(map(str, seeds)),
                 total=total,
             ),
-            NOTES,
+            notes(rows, budget),
         ]
+    )
+
+
+def notes(rows: Sequence[Row], budget: int) -> str:
+    """The discussion, with the recorded numbers; empty unless every configuration ran."""
+    by = {row.name: row for row in rows}
+    if set(by) != set(CONFIGS):
+        return ""
+    plain, stop = by["plain"], by["early stopping"]
+    change = 100 * (stop.mean("accuracy") - plain.mean("accuracy"))
+    return NOTES.format(
+        budget=budget,
+        es_epochs=stop.mean("epochs"),
+        es_acc_change="the same" if abs(change) < 0.005 else f"{change:+.2f} points of",
+        es_nll_before=stop.mean("nll_before"),
+        plain_nll_before=plain.mean("nll_before"),
+        es_nll_ts=stop.mean("nll_ts"),
+        plain_nll_ts=plain.mean("nll_ts"),
+        es_t=stop.mean("temperature"),
+        plain_t=plain.mean("temperature"),
     )
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from driftguard.errors import (
     TrainingDataError,
 )
 from driftguard.training.config import TorchConfig
-from driftguard.training.temperature import apply_temperature, softmax
+from driftguard.training.temperature import apply_temperature, fit_temperature, softmax
 from driftguard.training.torch_trainer import (
     TorchTrainer,
     TrainingReport,
@@ -31,7 +33,15 @@ from driftguard.training.torch_trainer import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread() -> Iterator[None]:
+    """Small models train faster on one thread, and the machine is shared."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def _blobs(n: int = 150, d: int = 6, k: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -157,6 +167,29 @@ def test_min_delta_counts_only_real_improvements() -> None:
     cfg = _cfg(epochs=50, early_stopping_patience=2, min_delta=10.0)
     trainer = TorchTrainer(cfg).fit(x[:100], y[:100], x[100:], y[100:])
     assert (trainer.best_epoch_, trainer.epochs_run_) == (1, 3)
+
+
+def test_temperature_is_fitted_on_the_validation_logits() -> None:
+    x, y = _blobs()
+    trainer = TorchTrainer(_cfg()).fit(x[:100], y[:100], x[100:], y[100:])
+    expected = fit_temperature(trainer.predict_logits(x[100:]), y[100:])
+    assert trainer.temperature_ == pytest.approx(expected, rel=1e-6)
+    assert trainer.report_.temperature == trainer.temperature_
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    x, y = _blobs()
+    screen, pipe = Terminal(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", screen)
+    TorchTrainer(_cfg(progress=True, epochs=2)).fit(x, y)
+    assert all(key in screen.getvalue() for key in ("2/2", "train=", "val=", "acc="))
+    monkeypatch.setattr(sys, "stderr", pipe)
+    TorchTrainer(_cfg(progress=True, epochs=2)).fit(x, y)
+    assert pipe.getvalue() == ""
 
 
 def test_validation_split_is_held_out_when_not_given() -> None:

@@ -28,6 +28,20 @@ __all__ = ["MODELS", "TorchConfig"]
 MODELS = ("mlp", "cnn")
 
 
+_INT_FIELDS = ("epochs", "batch_size", "early_stopping_patience", "cutout_size", "seed")
+_FLOAT_FIELDS = (
+    "dropout",
+    "weight_decay",
+    "lr",
+    "min_delta",
+    "mixup_alpha",
+    "label_smoothing",
+    "grad_clip",
+    "ema_decay",
+    "val_fraction",
+)
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
@@ -101,8 +115,10 @@ class TorchConfig:
 
     Examples
     --------
-    >>> TorchConfig(hidden=[32]).hidden
-    (32,)
+    >>> import numpy as np
+    >>> cfg = TorchConfig(hidden=[32], epochs=np.int64(5), lr=1)
+    >>> cfg.hidden, type(cfg.epochs).__name__, cfg.lr
+    ((32,), 'int', 1.0)
     >>> TorchConfig(cutout_size=4)
     Traceback (most recent call last):
     ...
@@ -165,6 +181,10 @@ class TorchConfig:
         for name in ("restore_best", "progress"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigurationError(f"{name} must be a bool, got {getattr(self, name)!r}")
+        for names, kind in ((_INT_FIELDS, int), (_FLOAT_FIELDS, float)):
+            for name in names:  # numpy scalars become plain numbers (JSON-ready)
+                if getattr(self, name) is not None:
+                    object.__setattr__(self, name, kind(getattr(self, name)))
 
     def _check_image(self) -> None:
         if self.image_shape is not None:

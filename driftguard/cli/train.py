@@ -45,6 +45,11 @@ def add_train_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--cutout", type=int, help="Cutout square side, image inputs (torch)")
     p.add_argument("--label-smoothing", type=float, help="label smoothing (torch)")
     p.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="patience (torch)")
+    p.add_argument(
+        "--keep-last-weights",
+        action="store_true",
+        help="with --early-stopping, keep the stopping epoch's weights instead of the best",
+    )
     p.add_argument("--epochs", type=int, help="epoch budget (torch)")
     p.add_argument("--batch-size", type=int, help="batch size (torch)")
     p.add_argument("--lr", type=float, help="learning rate (torch)")
@@ -84,6 +89,8 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
                 opts["image_shape"] = tuple(int(v) for v in args.image_shape.split(","))
             except ValueError:
                 raise ConfigurationError("--image-shape must look like 1,8,8") from None
+        if args.keep_last_weights:
+            opts["restore_best"] = False
         opts["progress"] = True
         return opts
     used = [flag for flag in _TORCH_FLAGS if getattr(args, flag) is not None]

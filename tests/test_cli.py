@@ -606,15 +606,15 @@ def _zero_alpha(f: Files, d: Path) -> tuple[list[object], list[str]]:
 
 
 def _few_resamples(f: Files, d: Path) -> tuple[list[object], list[str]]:
-    return [f.ref, f.clean, "--resamples", "5"], ["resamples"]
+    return [f.ref, f.clean, "--resamples", "5"], ["--resamples"]
 
 
 def _zero_bins(f: Files, d: Path) -> tuple[list[object], list[str]]:
-    return [f.ref, f.clean, "--bins", "0"], ["bins"]
+    return [f.ref, f.clean, "--bins", "0"], ["--bins"]
 
 
 def _bad_max_window(f: Files, d: Path) -> tuple[list[object], list[str]]:
-    return [f.ref, f.clean, "--max-window", "0"], ["max_window"]
+    return [f.ref, f.clean, "--max-window", "0"], ["--max-window"]
 
 
 def _duplicate_header(f: Files, d: Path) -> tuple[list[object], list[str]]:

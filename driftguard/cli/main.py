@@ -21,7 +21,7 @@ from driftguard.cli.render import drift_table, stderr_progress
 from driftguard.cli.tables import align, read_table
 from driftguard.cli.train import add_train_parser
 from driftguard.drift import DriftCheck
-from driftguard.errors import DriftguardError, EmptyDataError
+from driftguard.errors import ConfigurationError, DriftguardError, EmptyDataError
 from driftguard.profile import MIN_REFERENCE_ROWS, ReferenceProfile
 from driftguard.schema import infer_schema
 
@@ -55,6 +55,23 @@ def _add_drift(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.set_defaults(handler=_run_drift)
 
 
+_FLAGS = {
+    "n_resamples": "--resamples",
+    "n_bins": "--bins",
+    "max_window": "--max-window",
+    "alpha": "--alpha",
+    "correction": "--correction",
+}
+
+
+def _flag_names(message: str) -> str:
+    """Speak of command-line flags, not the library parameters behind them."""
+    for parameter, flag in _FLAGS.items():
+        if message.startswith(parameter):
+            return flag + message[len(parameter) :]
+    return message
+
+
 def _run_drift(args: argparse.Namespace) -> int:
     profile = ReferenceProfile(
         n_bins=args.bins,
@@ -63,8 +80,11 @@ def _run_drift(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     check = DriftCheck(alpha=args.alpha, correction=args.correction, min_effect=args.min_effect)
-    profile.validate()
-    check.validate()
+    try:
+        profile.validate()
+        check.validate()
+    except ConfigurationError as exc:
+        raise ConfigurationError(_flag_names(str(exc))) from None
     ref_raw, cur_raw = read_table(args.reference), read_table(args.current)
     ref, cur, cats = align(ref_raw, cur_raw, args.categorical, (args.reference, args.current))
     n_ref = len(next(iter(ref.values())))

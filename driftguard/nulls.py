@@ -59,6 +59,15 @@ def window_sizes(n_holdout: int, max_window: int | None = None) -> tuple[int, ..
     return tuple(sorted({*(s for s in LADDER if s <= top), top}))
 
 
+def _sorted_quantile(rows: FloatArray, level: float) -> FloatArray:
+    """Quantile along axis 0 of already sorted rows (linear interpolation, as numpy's)."""
+    pos = level * (rows.shape[0] - 1)
+    lo = int(np.floor(pos))
+    hi = min(lo + 1, rows.shape[0] - 1)
+    frac = pos - lo
+    return np.asarray((1 - frac) * rows[lo] + frac * rows[hi], dtype=np.float64)
+
+
 @dataclass(frozen=True)
 class NullTable:
     """Resampled null scores ``scores[size, resample, feature]`` at each ladder ``size``.
@@ -91,12 +100,7 @@ class NullTable:
 
     def _quantile(self, g: int, level: float) -> FloatArray:
         """Per-feature quantile at ladder index ``g`` (linear interpolation, as numpy's)."""
-        pos = level * (self.n_resamples - 1)
-        lo = int(np.floor(pos))
-        hi = min(lo + 1, self.n_resamples - 1)
-        frac = pos - lo
-        rows = self._sorted[g]
-        return np.asarray((1 - frac) * rows[lo] + frac * rows[hi], dtype=np.float64)
+        return _sorted_quantile(self._sorted[g], level)
 
     @cached_property
     def _q95(self) -> FloatArray:
@@ -193,12 +197,9 @@ class NullTable:
     def dataset_threshold(self, n: int, alpha: float) -> float:
         """The (1 - alpha) quantile of the dataset statistic at size ``n``."""
         lo, hi, t = self._bracket(n)
-        pos = (1 - alpha) * (self.n_resamples - 1)
-        below, frac = int(np.floor(pos)), pos - np.floor(pos)
-        above = min(below + 1, self.n_resamples - 1)
-        rows = self._dataset_nulls[[lo, hi]]
-        qs = (1 - frac) * rows[:, below] + frac * rows[:, above]
-        return float(self._blend(qs[:1], qs[1:], t, log=True)[0])
+        q_lo = _sorted_quantile(self._dataset_nulls[lo], 1 - alpha)
+        q_hi = _sorted_quantile(self._dataset_nulls[hi], 1 - alpha)
+        return float(self._blend(q_lo[None], q_hi[None], t, log=True)[0])
 
     def dataset_p_value(self, n: int, observed: FloatArray) -> float:
         """Resampling p-value of the dataset statistic of a window with these scores."""

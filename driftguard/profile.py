@@ -36,6 +36,7 @@ from driftguard.schema import (
     infer_schema,
     normalised_columns,
     numeric_values,
+    take_rows,
     to_columns,
 )
 from driftguard.scores import (
@@ -53,10 +54,6 @@ __all__ = ["MIN_REFERENCE_ROWS", "ReferenceProfile"]
 
 #: Fewest reference rows a profile can be fitted on.
 MIN_REFERENCE_ROWS = 20
-
-
-def _take(cols: Columns, rows: IntArray) -> Columns:
-    return {name: col[rows] for name, col in cols.items()}
 
 
 class ReferenceProfile:
@@ -166,7 +163,7 @@ class ReferenceProfile:
             )
         order = rng(self.seed).permutation(n_rows)
         n_holdout = max(round(n_rows * self.holdout), 10)
-        fit_cols = _take(cols, order[n_holdout:])
+        fit_cols = take_rows(cols, order[n_holdout:])
         self.schema_ = schema
         self.bins_ = self._fit_bins(fit_cols)
         self.methods_ = self._resolve_methods()
@@ -176,7 +173,7 @@ class ReferenceProfile:
         self.counts_, self.tails_ = fitted.counts_, fitted.tails_
         self.n_fit_, self.n_holdout_ = n_rows - n_holdout, n_holdout
         keep = order[: min(self.reservoir_size, n_rows)]
-        self.reservoir_ = normalised_columns(schema, _take(cols, np.sort(keep)))
+        self.reservoir_ = normalised_columns(schema, take_rows(cols, np.sort(keep)))
         codes, tails = encode(schema, self.bins_, cols)
         self.nulls_ = calibrate(
             self.score_many,

@@ -32,7 +32,7 @@ from driftguard.errors import (
 )
 from driftguard.types import FeatureKind
 
-__all__ = ["Columns", "FeatureSpec", "Schema", "infer_schema", "to_columns"]
+__all__ = ["Columns", "FeatureSpec", "Schema", "infer_schema", "take_rows", "to_columns"]
 
 Columns = dict[str, npt.NDArray[Any]]
 
@@ -302,3 +302,8 @@ def normalised_columns(schema: Schema, data: Any) -> Columns:
         else categorical_values(cols[f.name])
         for f in schema.features
     }
+
+
+def take_rows(cols: Columns, rows: npt.NDArray[np.intp] | npt.NDArray[np.int64]) -> Columns:
+    """The same rows of every column."""
+    return {name: col[rows] for name, col in cols.items()}

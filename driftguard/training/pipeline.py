@@ -22,7 +22,7 @@ import numpy.typing as npt
 from driftguard.checkpoint import CheckpointDraft
 from driftguard.errors import ConfigurationError, MissingColumnError
 from driftguard.profile import ReferenceProfile
-from driftguard.schema import Columns, infer_schema, to_columns
+from driftguard.schema import Columns, infer_schema, take_rows, to_columns
 from driftguard.training.encoding import TabularEncoder
 from driftguard.training.hygiene import LeakageReport, check_targets, leakage_report
 from driftguard.training.metrics import classification_metrics, ece
@@ -64,10 +64,6 @@ def split_rows(
     return train, val, test
 
 
-def _take(cols: Columns, rows: npt.NDArray[np.intp]) -> Columns:
-    return {k: v[rows] for k, v in cols.items()}
-
-
 def _fingerprint(cols: Columns, target: npt.NDArray[Any]) -> dict[str, Any]:
     digest = hashlib.sha256()
     for name in sorted(cols):
@@ -100,8 +96,8 @@ def train_table(
     labels, y = np.unique(np.asarray(y_raw).astype(str), return_inverse=True)
     schema = infer_schema(cols, categorical=[c for c in categorical if c != target])
     train, val, test = split_rows(y, fractions, seed)
-    encoder = TabularEncoder(schema).fit(_take(cols, train))
-    x_train, x_val, x_test = (encoder.transform(_take(cols, r)) for r in (train, val, test))
+    encoder = TabularEncoder(schema).fit(take_rows(cols, train))
+    x_train, x_val, x_test = (encoder.transform(take_rows(cols, r)) for r in (train, val, test))
     leakage = (
         leakage_report(x_train, x_val, "validation"),
         leakage_report(x_train, x_test, "test"),
@@ -128,7 +124,7 @@ def train_table(
         "ece_after_ts": float(ece(after, y[test])),
     }
     profile = ReferenceProfile(n_resamples=profile_resamples, seed=seed).fit(
-        _take(cols, train), schema
+        take_rows(cols, train), schema
     )
     files["encoder.json"] = json.dumps(encoder.to_dict()).encode()
     config = {
@@ -158,7 +154,7 @@ def train_table(
         config=config,
         metrics={"test": metrics, "training": report},
         fingerprints={
-            "train": _fingerprint(_take(cols, train), y_raw[train]),
+            "train": _fingerprint(take_rows(cols, train), y_raw[train]),
             "all": _fingerprint(cols, y_raw),
             "leakage": [item.to_dict() for item in leakage],
         },

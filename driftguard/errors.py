@@ -6,7 +6,8 @@ can catch one type. The tree::
     DriftguardError
     ├── SchemaError            data does not fit the declared feature schema
     │   ├── MissingColumnError     a schema column is absent from the data
-    │   └── ColumnTypeError        a value cannot be read as the column's declared kind
+    │   ├── ColumnTypeError        a value cannot be read as the column's declared kind
+    │   └── InvalidInputError      a request field is missing, extra or of the wrong kind
     ├── EmptyDataError         no rows where some are needed
     ├── ConfigurationError     a constructor or function argument is out of its domain
     ├── NotFittedError         a learned attribute was read before ``fit``
@@ -14,10 +15,12 @@ can catch one type. The tree::
     │   ├── UnsupportedVersionError  it was written by an unknown format version
     │   └── IntegrityError           a checkpoint file's hash does not match its manifest
     ├── TrainingDataError      training data is unusable (NaN target, one class, leakage...)
-    └── RegistryError          a registry operation cannot be carried out
-        ├── VersionNotFoundError     no such model name or version
-        ├── ConflictError            compare-and-set lost: ACTIVE changed meanwhile
-        └── NoRollbackTargetError    no earlier known-good, non-quarantined version
+    ├── RegistryError          a registry operation cannot be carried out
+    │   ├── VersionNotFoundError     no such model name or version
+    │   ├── ConflictError            compare-and-set lost: ACTIVE changed meanwhile
+    │   └── NoRollbackTargetError    no earlier known-good, non-quarantined version
+    ├── UnknownRequestError    feedback names a request id that is not (or no longer) logged
+    └── ModelUnavailableError  a registered model is not loaded (yet) by this service
 
 Messages always name the offending column, argument or file, so that the CLI can print them
 as a single line and the service can return them as a 4xx body unchanged.
@@ -39,13 +42,16 @@ __all__ = [
     "DriftguardError",
     "EmptyDataError",
     "IntegrityError",
+    "InvalidInputError",
     "MissingColumnError",
+    "ModelUnavailableError",
     "NoRollbackTargetError",
     "NotFittedError",
     "RegistryError",
     "SchemaError",
     "SerializationError",
     "TrainingDataError",
+    "UnknownRequestError",
     "UnsupportedVersionError",
     "VersionNotFoundError",
 ]
@@ -73,6 +79,18 @@ class ColumnTypeError(SchemaError):
     def __init__(self, column: str, detail: str) -> None:
         self.column = column
         super().__init__(f"column {column!r}: {detail}")
+
+
+class InvalidInputError(SchemaError):
+    """A request does not fit the model's input schema; ``location`` names the field.
+
+    ``location`` reads like a path into the request (``records[3].age``,
+    ``inputs[0].data``), so a client can find the offending value.
+    """
+
+    def __init__(self, location: str, detail: str) -> None:
+        self.location = location
+        super().__init__(f"{location}: {detail}")
 
 
 class EmptyDataError(DriftguardError):
@@ -117,3 +135,11 @@ class ConflictError(RegistryError):
 
 class NoRollbackTargetError(RegistryError):
     """No earlier version is known-good and not quarantined."""
+
+
+class UnknownRequestError(DriftguardError, LookupError):
+    """Feedback names a request id this service never logged or has already evicted."""
+
+
+class ModelUnavailableError(DriftguardError):
+    """The model exists but this service has not loaded it (yet); retry later."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["DriftReport", "FeatureDrift", "FeatureKind", "StatResult"]
+__all__ = ["DriftReport", "FeatureDrift", "FeatureKind", "Signal", "StatResult"]
 
 
 class FeatureKind(StrEnum):
@@ -171,4 +171,47 @@ class DriftReport:
             },
             "calibrated": self.calibrated,
             "features": {f.feature: f.to_dict() for f in self.features},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One monitoring signal of a served model version, as the policy and the API see it.
+
+    Parameters
+    ----------
+    name : str
+        What is measured (``input_drift``, ``input_drift:age``, ``ece``, ...).
+    kind : str
+        ``drift``, ``calibration``, ``performance``, ``regression``, ``adversarial`` or
+        ``poisoning``.
+    value, threshold : float or None
+        The measurement and the level it is compared with (``None`` without data).
+    status : str
+        ``ok``, ``warn``, ``breach`` or ``insufficient_data`` (never counted as a breach).
+    samples : int
+        Rows or labels the value rests on.
+
+    Examples
+    --------
+    >>> Signal("input_drift", "drift", 0.4, 1.0, "ok", 500).to_dict()["status"]
+    'ok'
+    """
+
+    name: str
+    kind: str
+    value: float | None
+    threshold: float | None
+    status: str
+    samples: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "value": self.value,
+            "threshold": self.threshold,
+            "status": self.status,
+            "samples": self.samples,
         }

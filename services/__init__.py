@@ -1,1 +1,5 @@
-"""The driftguard FastAPI service (the serving issue fills it in)."""
+"""The driftguard HTTP service (FastAPI): ``from services.app import create_app``.
+
+Routes, settings and the error table live here; everything else is the library
+(:mod:`driftguard.serving`), which never imports FastAPI.
+"""

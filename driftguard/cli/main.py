@@ -15,9 +15,11 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from driftguard.cli.models import add_models_parser
 from driftguard.cli.render import drift_table, stderr_progress
+from driftguard.cli.serve import add_serve_parser
 from driftguard.cli.tables import align, read_table
 from driftguard.cli.train import add_train_parser
 from driftguard.drift import DriftCheck
@@ -113,6 +115,41 @@ def _run_bench(args: argparse.Namespace) -> int:
     return run_bench_drift(rows=args.rows, features=args.features, repeat=args.repeat)
 
 
+def _run_bench_serve(args: argparse.Namespace) -> int:
+    from driftguard.cli.bench_serve import run_bench_serve
+
+    return run_bench_serve(
+        duration=args.duration,
+        warmup=args.warmup,
+        connections=args.connections,
+        rows_per_request=args.rows_per_request,
+        repeat=args.repeat,
+        skip_mlserver=args.skip_mlserver,
+        mlserver_venv=Path(args.mlserver_venv),
+        as_json=args.json,
+    )
+
+
+def _add_bench_serve(bench_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = bench_sub.add_parser(
+        "serve", help="requests/s and latency: driftguard serve (monitoring on/off) vs MLServer"
+    )
+    serve.add_argument("--duration", type=float, default=10.0, help="measured seconds per server")
+    serve.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per server")
+    serve.add_argument("--connections", type=int, default=16, help="concurrent connections")
+    serve.add_argument("--rows-per-request", type=int, default=1, help="rows in each request")
+    serve.add_argument("--repeat", type=int, default=1, help="round-robin rounds (median kept)")
+    serve.add_argument("--skip-mlserver", action="store_true", help="measure driftguard only")
+    serve.add_argument(
+        "--mlserver-venv",
+        default=".venv-mlserver",
+        metavar="PATH",
+        help="virtual environment for MLServer, created on first use (default .venv-mlserver)",
+    )
+    serve.add_argument("--json", action="store_true", help="print the results as JSON")
+    serve.set_defaults(handler=_run_bench_serve)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     parser = argparse.ArgumentParser(
@@ -122,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_drift(sub)
     add_train_parser(sub)
     add_models_parser(sub)
+    add_serve_parser(sub)
     demo = sub.add_parser("demo", help="run the demo on a bundled data set")
     demo.set_defaults(handler=_run_demo)
     bench = sub.add_parser("bench", help="benchmarks against peer tools")
@@ -131,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     drift.add_argument("--features", type=int, default=50, help="numeric features")
     drift.add_argument("--repeat", type=int, default=2, help="timed repetitions (best is kept)")
     drift.set_defaults(handler=_run_bench)
+    _add_bench_serve(bench_sub)
     return parser
 
 

@@ -1,0 +1,90 @@
+"""``driftguard serve``: start the HTTP service with uvicorn.
+
+Settings come from ``DRIFTGUARD_*`` environment variables (see ``services.settings``); the
+flags here set where to listen and which registry to serve. A bad setting prints one line
+naming the variable. The admin token is resolved once here (generated, stored 0600 and
+printed on first start) and handed to every worker, so all workers accept the same token.
+
+This is the one place the library's command line reaches into ``services/`` (the import is
+listed as an exception in the import-linter contract).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from driftguard.cli.registry_args import add_registry_arg, registry_root
+from driftguard.errors import ConfigurationError
+
+__all__ = ["add_serve_parser"]
+
+
+def add_serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``serve`` sub-command."""
+    p = sub.add_parser(
+        "serve",
+        help="serve the registry's ACTIVE models over HTTP (FastAPI + uvicorn)",
+        description="Serve every ACTIVE model of the registry with monitoring and hot swap. "
+        "Other settings: DRIFTGUARD_* environment variables (README, 'Serving').",
+    )
+    add_registry_arg(p)
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--access-log", action="store_true", help="log every request (slower)")
+    p.set_defaults(handler=_run_serve)
+
+
+def _settings(registry: str) -> Any:
+    from pydantic import ValidationError
+
+    from services.settings import Settings
+
+    os.environ["DRIFTGUARD_REGISTRY"] = registry
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]).upper()
+        raise ConfigurationError(f"DRIFTGUARD_{field}: {first['msg']}") from None
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        raise ConfigurationError(f"--port must be in 0..65535, got {args.port}")
+    if args.workers < 1:
+        raise ConfigurationError(f"--workers must be at least 1, got {args.workers}")
+    import uvicorn
+
+    from services.app import create_app
+    from services.token import resolve_admin_token, token_path
+
+    root = registry_root(args)
+    settings = _settings(str(root))
+    configured = settings.admin_token.get_secret_value() if settings.admin_token else None
+    token, created = resolve_admin_token(configured, root)
+    if created:
+        print(
+            f"driftguard: generated admin token (stored in {token_path(root)}, mode 0600): {token}",
+            file=sys.stderr,
+        )
+    os.environ["DRIFTGUARD_ADMIN_TOKEN"] = token
+    print(
+        f"driftguard: serving {root} at http://{args.host}:{args.port} "
+        f"({args.workers} worker{'s' if args.workers > 1 else ''}); Ctrl-C stops",
+        file=sys.stderr,
+    )
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "access_log": args.access_log,
+        "log_level": "info" if args.access_log else "warning",
+    }
+    if args.workers == 1:
+        uvicorn.run(create_app(_settings(str(root))), **options)
+    else:
+        uvicorn.run("services.app:create_app", factory=True, workers=args.workers, **options)
+    return 0

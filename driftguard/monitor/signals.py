@@ -1,0 +1,47 @@
+"""Turn a monitor's state into :class:`~driftguard.types.Signal` values.
+
+The dataset drift signal compares the dataset statistic (largest score-to-threshold ratio)
+with its calibrated threshold; one signal per feature compares its score with its threshold.
+Without a checked window the status is ``insufficient_data``, never a breach.
+
+Examples
+--------
+>>> from driftguard.monitor.window_monitor import MonitorState
+>>> [s.status for s in drift_signals(MonitorState(0, 0, 10, 0, 0, 100))]
+['insufficient_data']
+"""
+
+from __future__ import annotations
+
+from driftguard.monitor.window_monitor import MonitorState
+from driftguard.types import Signal
+
+__all__ = ["drift_signals"]
+
+
+def drift_signals(state: MonitorState) -> tuple[Signal, ...]:
+    """Dataset and per-feature drift signals of the last closed window (else the open one)."""
+    latest = state.last_closed or state.current
+    if latest is None:
+        return (Signal("input_drift", "drift", None, None, "insufficient_data", state.window_rows),)
+    report = latest.report
+    dataset = Signal(
+        "input_drift",
+        "drift",
+        report.dataset_score,
+        report.dataset_threshold,
+        "breach" if report.drift else "ok",
+        report.n_rows,
+    )
+    features = tuple(
+        Signal(
+            f"input_drift:{f.feature}",
+            "drift",
+            f.score,
+            f.threshold,
+            "breach" if f.drift else "ok",
+            report.n_rows,
+        )
+        for f in report.features
+    )
+    return (dataset, *features)

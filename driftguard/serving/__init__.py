@@ -1,0 +1,22 @@
+"""Serving without a web framework: loaded models, hot swap, prediction and feedback logs.
+
+The FastAPI service (``services/``) is a thin layer over :class:`ModelHost` and
+:class:`Background`; everything here is usable (and tested) without HTTP.
+"""
+
+from driftguard.serving.background import Background
+from driftguard.serving.feedback import Feedback, FeedbackStore, LoggedPrediction, PredictionLog
+from driftguard.serving.host import ModelHost
+from driftguard.serving.loaded import LoadedModel, ModelOptions, load_model
+
+__all__ = [
+    "Background",
+    "Feedback",
+    "FeedbackStore",
+    "LoadedModel",
+    "LoggedPrediction",
+    "ModelHost",
+    "ModelOptions",
+    "PredictionLog",
+    "load_model",
+]

@@ -1,0 +1,162 @@
+"""One loaded model version: model, input validator, reference profile and monitor together.
+
+The pieces of a version travel as one immutable object, so that a hot swap replaces all of
+them with a single reference assignment: a request that picked up a :class:`LoadedModel`
+validates, predicts and is monitored by that version only, whatever happens meanwhile.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from driftguard.checkpoint import Checkpoint
+from driftguard.metrics import ModelState
+from driftguard.monitor import WindowMonitor
+from driftguard.profile import ReferenceProfile
+from driftguard.schema import Columns, Schema
+from driftguard.training.predictor import Predictor, load_predictor
+from driftguard.types import FeatureKind
+from driftguard.validation import InputValidator, ValidatedBatch
+
+__all__ = ["LoadedModel", "ModelOptions", "load_model"]
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """How the service loads and watches every model version.
+
+    Parameters
+    ----------
+    nonfinite : {"reject", "count"}
+        Policy for missing and non-finite input values.
+    monitoring : bool
+        Fold request rows into drift windows and log predictions for feedback.
+    window_size : int or None
+        Rows per monitoring window (``None``: the profile's largest calibrated size ≤ 1000).
+    queue_rows : int
+        Bound of the monitoring queue (rows beyond it are dropped and counted).
+
+    Examples
+    --------
+    >>> ModelOptions().nonfinite
+    'reject'
+    """
+
+    nonfinite: str = "reject"
+    monitoring: bool = True
+    window_size: int | None = None
+    queue_rows: int = 100_000
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedModel:
+    """Everything needed to serve and watch one version (see :func:`load_model`).
+
+    Examples
+    --------
+    >>> LoadedModel.__dataclass_fields__["version"].type
+    'int'
+    """
+
+    name: str
+    version: int
+    generation: int
+    predictor: Predictor
+    profile: ReferenceProfile
+    validator: InputValidator
+    monitor: WindowMonitor | None
+    load_seconds: float
+    loaded_at: float
+    _counts: dict[str, int] = field(default_factory=lambda: {"scored": 0})
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def schema(self) -> Schema:
+        """The model's input features."""
+        return self.validator.schema
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Class labels, in the column order of :meth:`predict_proba`."""
+        return self.predictor.labels
+
+    def predict_proba(self, batch: ValidatedBatch) -> npt.NDArray[np.float64]:
+        """Calibrated class probabilities of validated rows (non-finite values imputed)."""
+        columns: Columns = batch.columns
+        if batch.nonfinite:
+            columns = dict(columns)
+            for spec in self.schema.features:
+                if spec.kind is FeatureKind.NUMERIC and spec.name in batch.nonfinite:
+                    values = columns[spec.name]
+                    columns[spec.name] = np.where(np.isfinite(values), values, np.nan)
+        proba = self.predictor.predict_proba(columns)
+        with self._lock:
+            self._counts["scored"] += batch.n_rows
+        return proba
+
+    def state(self, role: str, dropped: dict[str, int], feedback_rows: int) -> ModelState:
+        """The snapshot :class:`~driftguard.metrics.StateCollector` exports."""
+        base = ModelState(
+            name=self.name,
+            version=self.version,
+            framework=self.predictor.framework,
+            role=role,
+            generation=self.generation,
+            load_seconds=self.load_seconds,
+            rows_scored=self._counts["scored"],
+            feedback_rows=feedback_rows,
+            dropped=dict(dropped),
+        )
+        if self.monitor is None:
+            return base
+        m = self.monitor.state()
+        report = m.last_closed.report if m.last_closed is not None else None
+        return ModelState(
+            **{
+                **base.__dict__,
+                "rows_observed": m.rows_observed,
+                "window_rows": m.window_rows,
+                "window_size": m.window_size,
+                "windows_closed": m.windows_closed,
+                "queue_rows": m.rows_queued,
+                "dropped": {**base.dropped, "monitor_queue": m.dropped_rows},
+                "nonfinite": m.nonfinite,
+                "unseen": m.unseen,
+                "dataset_score": None if report is None else report.dataset_score,
+                "dataset_threshold": None if report is None else report.dataset_threshold,
+                "feature_scores": {}
+                if report is None
+                else {f.feature: (f.score, f.threshold) for f in report.features},
+            }
+        )
+
+
+def load_model(
+    checkpoint: Checkpoint, generation: int, options: ModelOptions, *, name: str, version: int
+) -> LoadedModel:
+    """Rebuild the model of a verified checkpoint with its profile, validator and monitor."""
+    start = time.perf_counter()
+    predictor = load_predictor(checkpoint)
+    profile = checkpoint.profile()
+    validator = InputValidator(predictor.encoder.schema, nonfinite=options.nonfinite)
+    monitor = (
+        WindowMonitor(profile, window_size=options.window_size, queue_rows=options.queue_rows)
+        if options.monitoring
+        else None
+    )
+    return LoadedModel(
+        name=name,
+        version=version,
+        generation=generation,
+        predictor=predictor,
+        profile=profile,
+        validator=validator,
+        monitor=monitor,
+        load_seconds=time.perf_counter() - start,
+        loaded_at=time.time(),
+    )

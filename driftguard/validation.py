@@ -1,0 +1,245 @@
+"""Validate request rows against a model's input schema before anything else sees them.
+
+A served model meets JSON from strangers. :class:`InputValidator` turns records (a list of
+``{feature: value}`` objects) or columns (``{feature: [values]}``) into the typed columns the
+encoder and the window sketch expect, and refuses anything else with an
+:class:`~driftguard.errors.InvalidInputError` whose ``location`` names the field
+(``records[3].age``). Numeric features take JSON numbers only (never strings or booleans);
+categorical features take strings, numbers or booleans, read the same way as at training time.
+
+Missing and non-finite values (``null``, NaN, ±Infinity) follow a policy: ``"reject"`` (the
+default) refuses the request, ``"count"`` lets it through (the encoder imputes the training
+mean; the sketch bins them in the NaN and tail bins) and reports how many there were. Unseen
+categories are never fatal; they are counted.
+
+Examples
+--------
+>>> from driftguard.schema import FeatureSpec, Schema
+>>> from driftguard.types import FeatureKind
+>>> schema = Schema((FeatureSpec("age", FeatureKind.NUMERIC, 18.0, 90.0),
+...                  FeatureSpec("city", FeatureKind.CATEGORICAL, vocabulary=("oslo",))))
+>>> batch = InputValidator(schema).records([{"age": 30, "city": "rome"}])
+>>> batch.n_rows, batch.unseen
+(1, {'city': 1})
+>>> InputValidator(schema).records([{"age": "30", "city": "oslo"}])
+Traceback (most recent call last):
+...
+driftguard.errors.InvalidInputError: records[0].age: expected a number, got the string '30'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from driftguard.errors import ConfigurationError, InvalidInputError
+from driftguard.schema import Columns, Schema
+from driftguard.types import FeatureKind
+
+__all__ = ["NONFINITE_POLICIES", "InputValidator", "ValidatedBatch"]
+
+NONFINITE_POLICIES = ("reject", "count")
+Locate = Callable[[int], str]
+
+
+@dataclass(frozen=True)
+class ValidatedBatch:
+    """Rows that passed validation, as typed columns in schema order.
+
+    Parameters
+    ----------
+    columns : dict of str to ndarray
+        Numeric features as float64 (NaN for missing), categorical ones as labels (``""`` for
+        missing).
+    n_rows : int
+        Number of rows.
+    nonfinite : dict of str to int
+        Missing or non-finite values per feature (only features with some).
+    unseen : dict of str to int
+        Categorical values outside the training vocabulary, per feature (only those with some).
+
+    Examples
+    --------
+    >>> ValidatedBatch({}, 0).nonfinite
+    {}
+    """
+
+    columns: Columns
+    n_rows: int
+    nonfinite: dict[str, int] = field(default_factory=dict)
+    unseen: dict[str, int] = field(default_factory=dict)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the string {shown!r}"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return f"{type(value).__name__} {value!r}"
+
+
+class InputValidator:
+    """Check rows against a schema and return typed columns.
+
+    Parameters
+    ----------
+    schema : Schema
+        The model's input features (names, kinds, training vocabulary).
+    nonfinite : {"reject", "count"}
+        What to do with ``null``, NaN and ±Infinity values.
+
+    Examples
+    --------
+    >>> from driftguard.schema import FeatureSpec, Schema
+    >>> v = InputValidator(Schema((FeatureSpec("x", FeatureKind.NUMERIC),)), nonfinite="count")
+    >>> v.columns({"x": [1.0, None]}).nonfinite
+    {'x': 1}
+    """
+
+    def __init__(self, schema: Schema, nonfinite: str = "reject") -> None:
+        self.schema = schema
+        self.nonfinite = nonfinite
+        if nonfinite not in NONFINITE_POLICIES:
+            raise ConfigurationError(
+                f"nonfinite: must be one of {NONFINITE_POLICIES}, got {nonfinite!r}"
+            )
+        self._names = schema.names
+        self._name_set = frozenset(self._names)
+        self._vocab = {
+            f.name: frozenset(f.vocabulary)
+            for f in schema.features
+            if f.kind is FeatureKind.CATEGORICAL
+        }
+
+    def records(self, records: Any, where: str = "records") -> ValidatedBatch:
+        """Validate a list of ``{feature: value}`` objects."""
+        if not isinstance(records, list):
+            raise InvalidInputError(
+                where, f"expected an array of records, got {_describe(records)}"
+            )
+        if not records:
+            raise InvalidInputError(where, "at least one record is required")
+        for i, record in enumerate(records):
+            if not isinstance(record, dict):
+                raise InvalidInputError(
+                    f"{where}[{i}]",
+                    f"expected an object of feature values, got {_describe(record)}",
+                )
+            if record.keys() != self._name_set:
+                self._key_error(record, f"{where}[{i}]")
+        columns = {name: [record[name] for record in records] for name in self._names}
+        return self._typed(columns, lambda name: lambda i: f"{where}[{i}].{name}")
+
+    def columns(
+        self, columns: Mapping[str, Any], locate: Callable[[str], Locate] | None = None
+    ) -> ValidatedBatch:
+        """Validate ``{feature: [values]}``; ``locate(feature)(row)`` names a value's place."""
+        if columns.keys() != self._name_set:
+            self._key_error(columns, "inputs")
+        lengths = {name: len(v) if isinstance(v, list) else -1 for name, v in columns.items()}
+        for name, n in lengths.items():
+            if n < 0:
+                raise InvalidInputError(f"inputs.{name}", "expected an array of values")
+        if len(set(lengths.values())) > 1:
+            raise InvalidInputError(
+                "inputs",
+                f"features have different numbers of rows: {dict(sorted(lengths.items()))}",
+            )
+        if not next(iter(lengths.values())):
+            raise InvalidInputError("inputs", "at least one row is required")
+        return self._typed(
+            {name: columns[name] for name in self._names},
+            locate or (lambda name: lambda i: f"inputs.{name}[{i}]"),
+        )
+
+    def _key_error(self, given: Mapping[str, Any], where: str) -> None:
+        missing = [n for n in self._names if n not in given]
+        if missing:
+            raise InvalidInputError(where, f"missing feature {missing[0]!r}")
+        extra = sorted(str(k) for k in given if k not in self._name_set)
+        known = ", ".join(self._names[:10]) + (", ..." if len(self._names) > 10 else "")
+        raise InvalidInputError(
+            where, f"unknown feature {extra[0]!r} (the model's features are {known})"
+        )
+
+    def _typed(
+        self, columns: dict[str, list[Any]], locate: Callable[[str], Locate]
+    ) -> ValidatedBatch:
+        out: Columns = {}
+        nonfinite: dict[str, int] = {}
+        unseen: dict[str, int] = {}
+        n_rows = 0
+        for spec in self.schema.features:
+            values = columns[spec.name]
+            n_rows = len(values)
+            where = locate(spec.name)
+            if spec.kind is FeatureKind.NUMERIC:
+                out[spec.name], bad = self._numeric(values, where)
+            else:
+                out[spec.name], bad, new = self._categorical(spec.name, values, where)
+                if new:
+                    unseen[spec.name] = new
+            if bad:
+                nonfinite[spec.name] = bad
+        return ValidatedBatch(out, n_rows, nonfinite, unseen)
+
+    def _numeric(self, values: list[Any], where: Locate) -> tuple[np.ndarray[Any, Any], int]:
+        for i, v in enumerate(values):
+            kind = type(v)
+            if kind is not float and kind is not int and v is not None:
+                raise InvalidInputError(where(i), f"expected a number, got {_describe(v)}")
+        try:
+            arr = np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+        except OverflowError:
+            i = next(i for i, v in enumerate(values) if type(v) is int and abs(v) > 2**1023)
+            raise InvalidInputError(where(i), "number is too large for a float64") from None
+        finite = np.isfinite(arr)
+        if finite.all():
+            return arr, 0
+        if self.nonfinite == "reject":
+            i = int(np.argmin(finite))
+            shown = "null" if values[i] is None else str(values[i])
+            raise InvalidInputError(
+                where(i),
+                f"{shown} is not accepted (missing and non-finite values are rejected; "
+                "set DRIFTGUARD_NONFINITE=count to let them through)",
+            )
+        return arr, int((~finite).sum())
+
+    def _categorical(
+        self, name: str, values: list[Any], where: Locate
+    ) -> tuple[np.ndarray[Any, Any], int, int]:
+        labels: list[str] = []
+        missing = 0
+        for i, v in enumerate(values):
+            if v is None or (type(v) is float and not math.isfinite(v)):
+                if self.nonfinite == "reject":
+                    raise InvalidInputError(
+                        where(i),
+                        f"{'null' if v is None else v} is not accepted (missing values are "
+                        "rejected; set DRIFTGUARD_NONFINITE=count to let them through)",
+                    )
+                missing += 1
+                labels.append("")
+            elif isinstance(v, str):
+                labels.append(v)
+            elif isinstance(v, bool):
+                labels.append(str(v))
+            elif type(v) is int or type(v) is float:
+                labels.append(str(int(v)) if float(v).is_integer() else str(v))
+            else:
+                raise InvalidInputError(
+                    where(i), f"expected a string, number or boolean, got {_describe(v)}"
+                )
+        vocab = self._vocab[name]
+        new = sum(1 for label in labels if label and label not in vocab)
+        return np.array(labels, dtype=str), missing, new

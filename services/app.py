@@ -1,0 +1,100 @@
+"""The app factory: ``create_app(settings)`` builds one self-contained service.
+
+Each app has its own model host, background threads and Prometheus registry (never the
+global one), so several apps can live in one process (tests do this).
+
+Examples
+--------
+>>> import tempfile
+>>> app = create_app(Settings(registry=tempfile.mkdtemp(), admin_token="x" * 16))
+>>> sorted(r.path for r in app.routes if r.path.startswith("/v2/health"))
+['/v2/health/live', '/v2/health/ready']
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from driftguard.metrics import ServiceMetrics, StateCollector
+from driftguard.registry import Registry
+from driftguard.serving import Background, ModelHost, ModelOptions
+from services.deps import Service
+from services.errors import install_handlers
+from services.middleware import ServiceMiddleware
+from services.responses import SafeJSONResponse
+from services.routers import feedback, health, inference, management, metrics
+from services.settings import Settings
+from services.token import resolve_admin_token, token_path
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("driftguard.serving")
+
+
+def _host(settings: Settings) -> ModelHost:
+    options = ModelOptions(
+        nonfinite=settings.nonfinite,
+        monitoring=settings.monitoring,
+        window_size=settings.window_size,
+        queue_rows=settings.queue_rows,
+    )
+    return ModelHost(
+        Registry(settings.registry),
+        options,
+        names=settings.model_names,
+        prediction_rows=settings.prediction_log_rows,
+        feedback_rows=settings.feedback_rows,
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service; models load in the background once it starts (see readiness)."""
+    settings = settings if settings is not None else Settings()
+    configured = settings.admin_token.get_secret_value() if settings.admin_token else None
+    token, created = resolve_admin_token(configured, settings.registry)
+    if created:
+        print(
+            f"driftguard: generated admin token (stored in {token_path(settings.registry)}, "
+            f"mode 0600): {token}",
+            file=sys.stderr,
+        )
+    host = _host(settings)
+    registry = CollectorRegistry()
+    service = Service(host, ServiceMetrics(registry), settings, token)
+    registry.register(StateCollector(host.model_states, host.host_state))
+    loops = Background(
+        host,
+        watch_interval=settings.watch_interval_s,
+        drain_interval=settings.drain_interval_s,
+        look_interval=settings.look_interval_s,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loops.start()
+        try:
+            yield
+        finally:
+            loops.stop()
+
+    app = FastAPI(
+        title="driftguard",
+        summary="Serve models with calibrated monitoring, hot swap and rollback.",
+        default_response_class=SafeJSONResponse,
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    app.state.background = loops
+    install_handlers(app)
+    for module in (health, inference, feedback, management, metrics):
+        app.include_router(module.router)
+    app.add_middleware(
+        ServiceMiddleware, metrics=service.metrics, max_body_bytes=settings.max_body_bytes
+    )
+    return app

@@ -1,0 +1,62 @@
+"""Dependencies of the routes, as ``Annotated`` aliases.
+
+``ServiceDep`` is the app's :class:`Service` (model host, metrics, settings); ``AdminDep``
+guards the management routes: a bearer token compared in constant time
+(:func:`hmac.compare_digest`), 401 without one.
+
+Examples
+--------
+>>> AdminDep.__metadata__[0].dependency.__name__
+'require_admin'
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from driftguard.metrics import ServiceMetrics
+from driftguard.serving import ModelHost
+from services.errors import UnauthorizedError
+from services.settings import Settings
+
+__all__ = ["AdminDep", "Service", "ServiceDep"]
+
+_bearer = HTTPBearer(auto_error=False, description="DRIFTGUARD_ADMIN_TOKEN")
+
+
+@dataclass(frozen=True, eq=False)
+class Service:
+    """What every route needs: the model host, the metrics and the settings."""
+
+    host: ModelHost
+    metrics: ServiceMetrics
+    settings: Settings
+    admin_token: str
+
+
+def get_service(request: Request) -> Service:
+    """The app's :class:`Service` (set by ``create_app``)."""
+    service: Service = request.app.state.service
+    return service
+
+
+def require_admin(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """Return the caller's actor name, or raise :class:`UnauthorizedError`."""
+    expected = get_service(request).admin_token
+    given = credentials.credentials if credentials is not None else ""
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise UnauthorizedError("a valid bearer token (DRIFTGUARD_ADMIN_TOKEN) is required")
+    client = request.client.host if request.client is not None else "unknown"
+    return f"api:{client}"
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+AdminDep = Annotated[str, Depends(require_admin)]

@@ -114,6 +114,7 @@ class InputValidator:
             )
         self._names = schema.names
         self._name_set = frozenset(self._names)
+        self._numeric_names = [f.name for f in schema.features if f.kind is FeatureKind.NUMERIC]
         self._vocab = {
             f.name: frozenset(f.vocabulary)
             for f in schema.features
@@ -175,45 +176,63 @@ class InputValidator:
         self, columns: dict[str, list[Any]], locate: Callable[[str], Locate]
     ) -> ValidatedBatch:
         out: Columns = {}
-        nonfinite: dict[str, int] = {}
         unseen: dict[str, int] = {}
-        n_rows = 0
+        nonfinite = self._numeric(columns, locate, out)
+        n_rows = len(columns[self._names[0]])
         for spec in self.schema.features:
-            values = columns[spec.name]
-            n_rows = len(values)
-            where = locate(spec.name)
-            if spec.kind is FeatureKind.NUMERIC:
-                out[spec.name], bad = self._numeric(values, where)
-            else:
-                out[spec.name], bad, new = self._categorical(spec.name, values, where)
-                if new:
-                    unseen[spec.name] = new
-            if bad:
-                nonfinite[spec.name] = bad
-        return ValidatedBatch(out, n_rows, nonfinite, unseen)
+            if spec.kind is not FeatureKind.CATEGORICAL:
+                continue
+            labels, missing, new = self._categorical(
+                spec.name, columns[spec.name], locate(spec.name)
+            )
+            out[spec.name] = labels
+            if missing:
+                nonfinite[spec.name] = missing
+            if new:
+                unseen[spec.name] = new
+        return ValidatedBatch({n: out[n] for n in self._names}, n_rows, nonfinite, unseen)
 
-    def _numeric(self, values: list[Any], where: Locate) -> tuple[np.ndarray[Any, Any], int]:
-        for i, v in enumerate(values):
-            kind = type(v)
-            if kind is not float and kind is not int and v is not None:
-                raise InvalidInputError(where(i), f"expected a number, got {_describe(v)}")
+    def _numeric(
+        self, columns: dict[str, list[Any]], locate: Callable[[str], Locate], out: Columns
+    ) -> dict[str, int]:
+        """Type-check every numeric value in one pass, convert all features in one array."""
+        names = self._numeric_names
+        if not names:
+            return {}
+        values = [columns[n] for n in names]
+        for name, column in zip(names, values, strict=True):
+            for i, v in enumerate(column):
+                kind = type(v)
+                if kind is not float and kind is not int and v is not None:
+                    got = _describe(v)
+                    raise InvalidInputError(locate(name)(i), f"expected a number, got {got}")
         try:
-            arr = np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+            arr = np.array(values, dtype=np.float64)  # None becomes NaN
         except OverflowError:
-            i = next(i for i, v in enumerate(values) if type(v) is int and abs(v) > 2**1023)
-            raise InvalidInputError(where(i), "number is too large for a float64") from None
+            name, i = next(
+                (n, i)
+                for n, col in zip(names, values, strict=True)
+                for i, v in enumerate(col)
+                if type(v) is int and abs(v) > 2**1023
+            )
+            raise InvalidInputError(locate(name)(i), "number is too large for a float64") from None
+        for j, name in enumerate(names):
+            out[name] = arr[j]
         finite = np.isfinite(arr)
         if finite.all():
-            return arr, 0
+            return {}
+        bad = (~finite).sum(axis=1)
         if self.nonfinite == "reject":
-            i = int(np.argmin(finite))
-            shown = "null" if values[i] is None else str(values[i])
+            j = int(np.argmax(bad > 0))
+            i = int(np.argmin(finite[j]))
+            value = values[j][i]
+            shown = "null" if value is None else str(value)
             raise InvalidInputError(
-                where(i),
+                locate(names[j])(i),
                 f"{shown} is not accepted (missing and non-finite values are rejected; "
                 "set DRIFTGUARD_NONFINITE=count to let them through)",
             )
-        return arr, int((~finite).sum())
+        return {names[j]: int(k) for j, k in enumerate(bad) if k}
 
     def _categorical(
         self, name: str, values: list[Any], where: Locate

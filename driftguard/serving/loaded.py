@@ -18,9 +18,8 @@ from driftguard.checkpoint import Checkpoint
 from driftguard.metrics import ModelState
 from driftguard.monitor import WindowMonitor
 from driftguard.profile import ReferenceProfile
-from driftguard.schema import Columns, Schema
+from driftguard.schema import Schema
 from driftguard.training.predictor import Predictor, load_predictor
-from driftguard.types import FeatureKind
 from driftguard.validation import InputValidator, ValidatedBatch
 
 __all__ = ["LoadedModel", "ModelOptions", "load_model"]
@@ -86,15 +85,12 @@ class LoadedModel:
         return self.predictor.labels
 
     def predict_proba(self, batch: ValidatedBatch) -> npt.NDArray[np.float64]:
-        """Calibrated class probabilities of validated rows (non-finite values imputed)."""
-        columns: Columns = batch.columns
-        if batch.nonfinite:
-            columns = dict(columns)
-            for spec in self.schema.features:
-                if spec.kind is FeatureKind.NUMERIC and spec.name in batch.nonfinite:
-                    values = columns[spec.name]
-                    columns[spec.name] = np.where(np.isfinite(values), values, np.nan)
-        proba = self.predictor.predict_proba(columns)
+        """Calibrated class probabilities of validated rows.
+
+        Missing values are imputed with the training mean and infinities clipped to the
+        training range by the encoder (when DRIFTGUARD_NONFINITE=count lets them through).
+        """
+        proba = self.predictor.predict_proba(batch.columns)
         with self._lock:
             self._counts["scored"] += batch.n_rows
         return proba

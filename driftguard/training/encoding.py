@@ -138,20 +138,30 @@ class TabularEncoder:
             raise NotFittedError("TabularEncoder is not fitted; call fit(columns) first")
         cols: Columns = normalised_columns(self.schema, columns)
         n = len(next(iter(cols.values())))
+        numeric = self._numeric(cols)
+        if len(self.mean_) == len(self.schema.features):
+            return numeric.astype(np.float32)
         blocks: list[npt.NDArray[np.float64]] = []
+        numeric_names = [f.name for f in self.schema.features if f.name in self.mean_]
+        position = {name: j for j, name in enumerate(numeric_names)}
         for spec in self.schema.features:
-            values = cols[spec.name]
             if spec.name in self.mean_:
-                blocks.append(self._numeric(spec.name, values)[:, None])
+                blocks.append(numeric[:, position[spec.name], None])
             elif spec.name in self.vocabulary_:
-                blocks.append(self._onehot(spec.name, values, n))
+                blocks.append(self._onehot(spec.name, cols[spec.name], n))
         return np.concatenate(blocks, axis=1).astype(np.float32)
 
-    def _numeric(self, name: str, values: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
-        v = np.where(np.isnan(values), self.mean_[name], values)
-        v = np.where(v == np.inf, self.high_[name], v)
-        v = np.where(v == -np.inf, self.low_[name], v)
-        return (v - self.mean_[name]) / self.std_[name]
+    def _numeric(self, cols: Columns) -> npt.NDArray[np.float64]:
+        """All numeric features at once, in schema order: impute, clip, scale."""
+        names = [f.name for f in self.schema.features if f.name in self.mean_]
+        if not names:
+            return np.empty((len(next(iter(cols.values()))), 0))
+        x = np.column_stack([cols[name] for name in names])
+        mean = np.array([self.mean_[k] for k in names])
+        x = np.where(np.isnan(x), mean, x)
+        x = np.where(x == np.inf, np.array([self.high_[k] for k in names]), x)
+        x = np.where(x == -np.inf, np.array([self.low_[k] for k in names]), x)
+        return np.asarray((x - mean) / np.array([self.std_[k] for k in names]), dtype=np.float64)
 
     def _onehot(self, name: str, labels: npt.NDArray[Any], n: int) -> npt.NDArray[np.float64]:
         vocab = np.asarray(self.vocabulary_[name], dtype=str)

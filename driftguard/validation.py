@@ -10,7 +10,8 @@ categorical features take strings, numbers or booleans, read the same way as at 
 Missing and non-finite values (``null``, NaN, ±Infinity) follow a policy: ``"reject"`` (the
 default) refuses the request, ``"count"`` lets it through (the encoder imputes the training
 mean; the sketch bins them in the NaN and tail bins) and reports how many there were. Unseen
-categories are never fatal; they are counted.
+categories are never fatal; they are counted (and cut to one character more than the longest
+training label, which keeps them unseen and bounds the memory a request can claim).
 
 Examples
 --------
@@ -119,6 +120,11 @@ class InputValidator:
             f.name: frozenset(f.vocabulary)
             for f in schema.features
             if f.kind is FeatureKind.CATEGORICAL
+        }
+        # Longer labels are unseen whatever follows; cut there so that one long string cannot
+        # widen the fixed-width label array of the whole column (rows x width x 4 bytes).
+        self._width = {
+            name: max((len(v) for v in vocab), default=0) + 1 for name, vocab in self._vocab.items()
         }
 
     def records(self, records: Any, where: str = "records") -> ValidatedBatch:
@@ -253,12 +259,16 @@ class InputValidator:
                 labels.append(v)
             elif isinstance(v, bool):
                 labels.append(str(v))
-            elif type(v) is int or type(v) is float:
-                labels.append(str(int(v)) if float(v).is_integer() else str(v))
+            elif type(v) is int:
+                labels.append(str(v))  # never through float: 10**400 would overflow
+            elif type(v) is float:
+                labels.append(str(int(v)) if v.is_integer() else str(v))
             else:
                 raise InvalidInputError(
                     where(i), f"expected a string, number or boolean, got {_describe(v)}"
                 )
-        vocab = self._vocab[name]
+        vocab, width = self._vocab[name], self._width[name]
         new = sum(1 for label in labels if label and label not in vocab)
+        if any(len(label) > width for label in labels):
+            labels = [label[:width] for label in labels]  # still unseen: longer than any
         return np.array(labels, dtype=str), missing, new

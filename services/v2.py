@@ -38,15 +38,15 @@ OUTPUTS = ("predict", "predict_proba")
 MAX_DEPTH = 4
 
 
-def flatten(data: list[Any], depth: int = 0) -> list[Any]:
+def flatten(data: list[Any], depth: int = 0, where: str = "inputs.data") -> list[Any]:
     """Row-major flattening of nested ``data`` (at most a few levels deep)."""
     if not any(isinstance(v, list) for v in data):
         return data
     if depth >= MAX_DEPTH:
-        raise InvalidInputError("inputs.data", f"nested more than {MAX_DEPTH} levels deep")
+        raise InvalidInputError(where, f"nested more than {MAX_DEPTH} levels deep")
     out: list[Any] = []
     for v in data:
-        out.extend(flatten(v, depth + 1) if isinstance(v, list) else [v])
+        out.extend(flatten(v, depth + 1, where) if isinstance(v, list) else [v])
     return out
 
 
@@ -56,7 +56,7 @@ def _check_tensor(k: int, shape: list[int], datatype: str, data: list[Any]) -> l
         raise InvalidInputError(f"{where}.datatype", f"unknown datatype {datatype!r}")
     if not shape or any(d < 0 for d in shape):
         raise InvalidInputError(f"{where}.shape", f"must be non-negative sizes, got {shape}")
-    flat = flatten(data)
+    flat = flatten(data, where=f"{where}.data")
     expected = math.prod(shape)
     if len(flat) != expected:
         raise InvalidInputError(
@@ -70,6 +70,7 @@ def decode(request: InferenceRequest, validator: InputValidator) -> ValidatedBat
     names = validator.schema.names
     if not request.inputs:
         raise InvalidInputError("inputs", "at least one input tensor is required")
+    _wanted(request)  # refuse an unknown output before the rows are scored and monitored
     first = request.inputs[0]
     if len(request.inputs) == 1 and first.name not in names:
         return _matrix(first.shape, first.datatype, first.data, validator)
@@ -106,14 +107,19 @@ def _matrix(
     )
 
 
-def encode_outputs(
-    request: InferenceRequest, labels: tuple[str, ...], proba: npt.NDArray[np.float64]
-) -> list[dict[str, Any]]:
-    """The response tensors the request asked for (both by default)."""
+def _wanted(request: InferenceRequest) -> list[str]:
     wanted = [o.name for o in request.outputs] if request.outputs else list(OUTPUTS)
     for k, name in enumerate(wanted):
         if name not in OUTPUTS:
             raise InvalidInputError(f"outputs[{k}].name", f"unknown output {name!r}; use {OUTPUTS}")
+    return wanted
+
+
+def encode_outputs(
+    request: InferenceRequest, labels: tuple[str, ...], proba: npt.NDArray[np.float64]
+) -> list[dict[str, Any]]:
+    """The response tensors the request asked for (both by default)."""
+    wanted = _wanted(request)
     rows = int(proba.shape[0])
     out = []
     if "predict" in wanted:

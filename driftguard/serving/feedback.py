@@ -93,16 +93,26 @@ class PredictionLog:
         self.evicted_: dict[tuple[str, int], int] = {}
 
     def add(self, prediction: LoggedPrediction) -> None:
-        """Log a prediction, evicting (and counting) the oldest beyond the bound."""
+        """Log a prediction, evicting (and counting) the oldest beyond the bound.
+
+        A request with more rows than the bound is counted as evicted at once, so that it
+        does not flush every other logged prediction on its way through.
+        """
         with self._lock:
+            if prediction.n_rows > self.max_rows:
+                self._count_evicted(prediction)
+                return
             self._items[prediction.request_id] = prediction
             self._rows += prediction.n_rows
             while self._rows > self.max_rows and self._items:
                 _, old = self._items.popitem(last=False)
                 self._rows -= old.n_rows
-                self.evicted_rows_ += old.n_rows
-                key = (old.model, old.version)
-                self.evicted_[key] = self.evicted_.get(key, 0) + old.n_rows
+                self._count_evicted(old)
+
+    def _count_evicted(self, old: LoggedPrediction) -> None:
+        self.evicted_rows_ += old.n_rows
+        key = (old.model, old.version)
+        self.evicted_[key] = self.evicted_.get(key, 0) + old.n_rows
 
     def take(self, request_id: str) -> LoggedPrediction:
         """Remove and return a logged prediction (each request is labelled once)."""
@@ -111,8 +121,9 @@ class PredictionLog:
             if found is not None:
                 self._rows -= found.n_rows
         if found is None:
+            shown = request_id if len(request_id) <= 64 else request_id[:61] + "..."
             raise UnknownRequestError(
-                f"request_id {request_id!r}: no logged prediction (unknown, already labelled, "
+                f"request_id {shown!r}: no logged prediction (unknown, already labelled, "
                 f"or evicted after the last {self.max_rows} rows)"
             )
         return found

@@ -25,7 +25,12 @@ from driftguard.serving.host import ModelHost
 __all__ = ["accept_feedback", "label_codes"]
 
 
-def _spellings(value: Any) -> list[str]:
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."  # never echo a huge body back
+
+
+def _spellings(value: Any, where: str) -> list[str]:
     if isinstance(value, bool):
         return [str(value)]
     if isinstance(value, int):
@@ -34,7 +39,7 @@ def _spellings(value: Any) -> list[str]:
         return [str(int(value)), str(value)] if value.is_integer() else [str(value)]
     if isinstance(value, str):
         return [value]
-    raise InvalidInputError("label", f"expected a string, number or boolean, got {value!r}")
+    raise InvalidInputError(where, f"expected a string, number or boolean, got {_shown(value)}")
 
 
 def label_codes(labels: tuple[str, ...], given: Any, n_rows: int) -> tuple[int, ...]:
@@ -47,12 +52,12 @@ def label_codes(labels: tuple[str, ...], given: Any, n_rows: int) -> tuple[int, 
     index = {label: i for i, label in enumerate(labels)}
     codes = []
     for k, value in enumerate(values):
-        code = next((index[s] for s in _spellings(value) if s in index), None)
+        where = "label" if not isinstance(given, list) else f"label[{k}]"
+        code = next((index[s] for s in _spellings(value, where) if s in index), None)
         if code is None:
-            where = "label" if not isinstance(given, list) else f"label[{k}]"
             shown = ", ".join(labels[:20])
             raise InvalidInputError(
-                where, f"unknown label {value!r}; the model's labels are {shown}"
+                where, f"unknown label {_shown(value)}; the model's labels are {shown}"
             )
         codes.append(code)
     return tuple(codes)

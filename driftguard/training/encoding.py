@@ -48,6 +48,7 @@ VERSION = 1
 CATEGORICAL_MODES = ("onehot", "drop")
 #: Suffix of the one-hot column that receives labels outside the training vocabulary.
 UNSEEN = "<unseen>"
+MAX_Z = 1e6
 
 
 class TabularEncoder:
@@ -161,7 +162,9 @@ class TabularEncoder:
         x = np.where(np.isnan(x), mean, x)
         x = np.where(x == np.inf, np.array([self.high_[k] for k in names]), x)
         x = np.where(x == -np.inf, np.array([self.low_[k] for k in names]), x)
-        return np.asarray((x - mean) / np.array([self.std_[k] for k in names]), dtype=np.float64)
+        z = (x - mean) / np.array([self.std_[k] for k in names])
+        # Values a million standard deviations out are clipped, so that float32 cannot overflow.
+        return np.clip(z, -MAX_Z, MAX_Z)
 
     def _onehot(self, name: str, labels: npt.NDArray[Any], n: int) -> npt.NDArray[np.float64]:
         vocab = np.asarray(self.vocabulary_[name], dtype=str)

@@ -164,7 +164,7 @@ class TabularEncoder:
         x = np.where(x == -np.inf, np.array([self.low_[k] for k in names]), x)
         z = (x - mean) / np.array([self.std_[k] for k in names])
         # Values a million standard deviations out are clipped, so that float32 cannot overflow.
-        return np.clip(z, -MAX_Z, MAX_Z)
+        return np.asarray(np.clip(z, -MAX_Z, MAX_Z), dtype=np.float64)
 
     def _onehot(self, name: str, labels: npt.NDArray[Any], n: int) -> npt.NDArray[np.float64]:
         vocab = np.asarray(self.vocabulary_[name], dtype=str)

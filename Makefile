@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint typecheck layers pytest demo bench clean
+.PHONY: venv test lint typecheck layers pytest demo bench bench-serve clean
 
 venv: $(STAMP)
 
@@ -36,6 +36,9 @@ demo: venv
 
 bench: venv
 	$(BIN)/driftguard bench drift
+
+bench-serve: venv
+	$(BIN)/driftguard bench serve
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -32,6 +32,9 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 
+SMALL_BATCH = 2048
+
+
 @dataclass(frozen=True, slots=True)
 class NumericBins:
     """Interior edges ``e_0 < ... < e_K`` (``e_0`` the reference minimum, ``e_K`` its maximum).
@@ -82,11 +85,16 @@ class NumericBins:
         return cls(np.asarray(edges, dtype=np.float64))
 
     def codes(self, values: FloatArray) -> IntArray:
-        """Bin index of every value (vectorised; compare-and-add for up to 64 edges)."""
+        """Bin index of every value (vectorised).
+
+        Large batches with up to 64 edges use compare-and-add (faster than a binary search
+        per value); small batches, the serving case, use one ``searchsorted`` call. Both
+        count the edges at or below each value.
+        """
         values = np.ascontiguousarray(values)
         search = self.edges.copy()
         search[-1] = np.nextafter(search[-1], np.inf)
-        if search.size <= 64:
+        if search.size <= 64 and values.size > SMALL_BATCH:
             small = np.zeros(values.size, dtype=np.uint8)
             above = np.empty(values.size, dtype=bool)
             for edge in search:

@@ -11,11 +11,12 @@ Protocol v2 request bytes for every server. The servers are
   environment (installed on the first run), with MLServer's default settings and, labelled
   as such, with ``parallel_workers=0`` (inference inline in the HTTP process).
 
-Before timing, each server answers every data set row once and its classes are compared with
-driftguard's in-process predictions. ``--repeat K`` runs the servers round-robin K times and
-reports the median per server. Targets are reported, never enforced: monitoring costs at most
-10% of throughput, and driftguard with monitoring serves at least as many requests per second
-as MLServer.
+Inherited ``DRIFTGUARD_*`` and ``MLSERVER_*`` variables are dropped, so every server runs
+with its defaults plus the settings named here. Before timing, each server answers every data
+set row once and its classes are compared with driftguard's in-process predictions.
+``--repeat K`` runs the servers round-robin K times and reports the median per server.
+Targets are reported, never enforced: monitoring costs at most 10% of throughput, and
+driftguard with monitoring serves at least as many requests per second as MLServer.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import contextlib
 import json
 import os
 import secrets
-import statistics
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from driftguard.cli.bench_model import MODEL, BenchModel, predicted_classes, prepare_model
+from driftguard.cli.bench_serve_report import ratios, report, summarise
 from driftguard.cli.bench_servers import HOST, free_port, http_call, serving
 from driftguard.cli.loadgen import LoadResult, http_request, run_load
 from driftguard.cli.mlserver_env import (
@@ -41,13 +42,11 @@ from driftguard.cli.mlserver_env import (
     save_model,
     write_settings,
 )
-from driftguard.cli.render import table
 from driftguard.errors import ConfigurationError
 
 __all__ = ["run_bench_serve"]
 
 INFER_PATH = f"/v2/models/{MODEL}/infer"
-MONITORING_TARGET_PCT = 10.0
 
 
 @dataclass(frozen=True)
@@ -94,6 +93,7 @@ def _targets(defaults: dict[str, Any] | None) -> list[_Target]:
 
 
 def _mlserver_env() -> dict[str, str]:
+    """The environment minus ``MLSERVER_*`` settings (driftguard's are dropped likewise)."""
     return {k: v for k, v in os.environ.items() if not k.startswith("MLSERVER_")}
 
 
@@ -114,7 +114,7 @@ def _started(target: _Target, ctx: _Context) -> Iterator[int]:
             "--workers",
             "1",
         ]
-        env = dict(os.environ)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTGUARD_")}
         env["DRIFTGUARD_MONITORING"] = "true" if target.monitoring else "false"
         env["DRIFTGUARD_ADMIN_TOKEN"] = secrets.token_urlsafe(24)  # unused; stops generation
         with serving(
@@ -162,77 +162,6 @@ def _verify(target: _Target, port: int, model: BenchModel) -> str:
     return f"{agree}/{n}"
 
 
-def _median(results: list[LoadResult], field: str) -> float:
-    return float(statistics.median(float(getattr(r, field)) for r in results))
-
-
-def _summary(
-    targets: list[_Target], results: dict[str, list[LoadResult]], checks: dict[str, str]
-) -> list[dict[str, Any]]:
-    return [
-        {
-            "key": t.key,
-            "server": t.server,
-            "configuration": t.configuration,
-            "rps": _median(results[t.key], "rps"),
-            "p50_ms": _median(results[t.key], "p50_ms"),
-            "p99_ms": _median(results[t.key], "p99_ms"),
-            "requests": sum(r.requests for r in results[t.key]),
-            "errors": sum(r.errors for r in results[t.key]),
-            "classes_agree": checks[t.key],
-            "rounds": [r.to_dict() for r in results[t.key]],
-        }
-        for t in targets
-    ]
-
-
-def _ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
-    rps = {row["key"]: row["rps"] for row in rows}
-    on = rps["driftguard_monitoring_on"]
-    out: dict[str, float] = {}
-    if rps["driftguard_monitoring_off"] > 0:
-        out["monitoring_cost_pct"] = 100.0 * (1.0 - on / rps["driftguard_monitoring_off"])
-    for key in ("mlserver_defaults", "mlserver_inline"):
-        if rps.get(key):
-            out[f"driftguard_on_vs_{key}"] = on / rps[key]
-    return out
-
-
-def _print_report(header: str, rows: list[dict[str, Any]], ratios: dict[str, float]) -> None:
-    print(header)
-    cells = [
-        [
-            r["server"],
-            r["configuration"],
-            f"{r['rps']:.0f}",
-            f"{r['p50_ms']:.2f}",
-            f"{r['p99_ms']:.2f}",
-            str(r["requests"]),
-            str(r["errors"]),
-            r["classes_agree"],
-        ]
-        for r in rows
-    ]
-    columns = ["server", "configuration", "req/s", "p50 ms", "p99 ms", "requests", "errors"]
-    print(table([*columns, "classes agree"], cells))
-    print()
-    if "monitoring_cost_pct" in ratios:
-        cost = ratios["monitoring_cost_pct"]
-        verdict = "met" if cost <= MONITORING_TARGET_PCT else "NOT met"
-        print(
-            f"monitoring cost: {cost:.1f}% of throughput (monitoring on / off req/s); "
-            f"target <= {MONITORING_TARGET_PCT:.0f}%: {verdict}"
-        )
-    for key, label in (("defaults", "MLServer defaults"), ("inline", "MLServer inline")):
-        ratio = ratios.get(f"driftguard_on_vs_mlserver_{key}")
-        if ratio is not None:
-            verdict = "met" if ratio >= 1.0 else "NOT met"
-            print(
-                f"driftguard (monitoring on) / {label}: {ratio:.2f}x req/s; "
-                f"target >= 1.0x: {verdict}"
-            )
-
-
 def _validate(
     duration: float, warmup: float, connections: int, rows_per_request: int, repeat: int
 ) -> None:
@@ -266,6 +195,8 @@ def run_bench_serve(
     ``python -m driftguard.cli.main``).
     """
     _validate(duration, warmup, connections, rows_per_request, repeat)
+    cpus = len(os.sched_getaffinity(0))
+    load_before = os.getloadavg()[0]
     command = list(driftguard_command or [sys.executable, "-m", "driftguard.cli.main"])
     venv = mlserver_venv.absolute()
     mlserver = None if skip_mlserver else ensure_mlserver(venv, _say)
@@ -288,6 +219,7 @@ def run_bench_serve(
                 with _started(t, ctx) as port:
                     if t.key not in checks:
                         checks[t.key] = _verify(t, port, ctx.model)
+                        _say(f"  classes agree with driftguard's predictions: {checks[t.key]}")
                     _say(f"  ready on port {port}; {warmup:g} s warm-up + {duration:g} s measured")
                     request = http_request("POST", HOST, port, INFER_PATH, body)
                     result = run_load(
@@ -303,8 +235,8 @@ def run_bench_serve(
                     f"  {result.rps:.0f} req/s, p50 {result.p50_ms:.2f} ms, "
                     f"p99 {result.p99_ms:.2f} ms, {result.errors} errors"
                 )
-    rows = _summary(targets, results, checks)
-    ratios = _ratios(rows)
+    rows = summarise([(t.key, t.server, t.configuration) for t in targets], results, checks)
+    found = ratios(rows)
     settings = {
         "model": f"{MODEL}: logistic regression on breast_cancer (30 numeric features)",
         "rows_per_request": rows_per_request,
@@ -312,17 +244,29 @@ def run_bench_serve(
         "warmup_s": warmup,
         "duration_s": duration,
         "repeat": repeat,
-        "cpus": len(os.sched_getaffinity(0)),
+        "cpus": cpus,
+        "load_average_before": load_before,
         "mlserver": defaults,
     }
     if as_json:
-        print(json.dumps({"settings": settings, "servers": rows, **ratios}, indent=2))
+        print(json.dumps({"settings": settings, "servers": rows, **found}, indent=2))
         return 0
     header = (
-        f"bench serve: {settings['model']}; {rows_per_request} row(s) per request, "
+        f"bench serve: {settings['model']}\n{rows_per_request} row(s) per request, "
         f"{connections} keep-alive connections, {warmup:g} s warm-up + {duration:g} s measured "
-        f"per server, {repeat} round(s) (median shown); servers run one at a time on 127.0.0.1, "
-        f"the load generator runs in this process; {settings['cpus']} CPUs"
+        f"per server, {repeat} round(s) (median shown); one server at a time on 127.0.0.1, "
+        f"load generator in this process; {cpus} CPUs, load average {load_before:.2f} before"
+        "\n"
     )
-    _print_report(header, rows, ratios)
+    print(report(header, rows, found))
+    if load_before > cpus / 2:
+        print(
+            f"warning: the load average was {load_before:.2f} on {cpus} CPUs before the run; "
+            "other processes compete with the servers, so these numbers are noisy"
+        )
+    if defaults is not None:
+        print(
+            "note: driftguard serve --workers 1 is one process; MLServer with parallel_workers "
+            "> 0 adds that many inference worker processes behind its HTTP process."
+        )
     return 0

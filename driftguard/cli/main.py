@@ -134,11 +134,21 @@ def _add_bench_serve(bench_sub: argparse._SubParsersAction[argparse.ArgumentPars
     serve = bench_sub.add_parser(
         "serve", help="requests/s and latency: driftguard serve (monitoring on/off) vs MLServer"
     )
-    serve.add_argument("--duration", type=float, default=10.0, help="measured seconds per server")
-    serve.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per server")
-    serve.add_argument("--connections", type=int, default=16, help="concurrent connections")
-    serve.add_argument("--rows-per-request", type=int, default=1, help="rows in each request")
-    serve.add_argument("--repeat", type=int, default=1, help="round-robin rounds (median kept)")
+    serve.add_argument(
+        "--duration", type=float, default=10.0, help="measured seconds per server (default 10)"
+    )
+    serve.add_argument(
+        "--warmup", type=float, default=2.0, help="warm-up seconds per server (default 2)"
+    )
+    serve.add_argument(
+        "--connections", type=int, default=16, help="keep-alive connections (default 16)"
+    )
+    serve.add_argument(
+        "--rows-per-request", type=int, default=1, help="rows per request (default 1)"
+    )
+    serve.add_argument(
+        "--repeat", type=int, default=1, help="round-robin rounds, median kept (default 1)"
+    )
     serve.add_argument("--skip-mlserver", action="store_true", help="measure driftguard only")
     serve.add_argument(
         "--mlserver-venv",

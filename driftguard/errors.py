@@ -10,6 +10,7 @@ can catch one type. The tree::
     │   └── InvalidInputError      a request field is missing, extra or of the wrong kind
     ├── EmptyDataError         no rows where some are needed
     ├── ConfigurationError     a constructor or function argument is out of its domain
+    │   └── PolicyError            a policy file is invalid (names FILE:LINE and the problem)
     ├── NotFittedError         a learned attribute was read before ``fit``
     ├── SerializationError     a saved artefact cannot be read back
     │   ├── UnsupportedVersionError  it was written by an unknown format version
@@ -47,6 +48,7 @@ __all__ = [
     "ModelUnavailableError",
     "NoRollbackTargetError",
     "NotFittedError",
+    "PolicyError",
     "RegistryError",
     "SchemaError",
     "SerializationError",
@@ -99,6 +101,19 @@ class EmptyDataError(DriftguardError):
 
 class ConfigurationError(DriftguardError, ValueError):
     """An argument is outside its domain (the message names the argument)."""
+
+
+class PolicyError(ConfigurationError):
+    """A policy file is invalid; the message reads ``FILE:LINE: problem``.
+
+    ``path`` names the file, ``line`` its 1-based line, ``problem`` what is wrong there.
+    """
+
+    def __init__(self, path: str, line: int, problem: str) -> None:
+        self.path = path
+        self.line = line
+        self.problem = problem
+        super().__init__(f"{path}:{line}: {problem}")
 
 
 class NotFittedError(DriftguardError, AttributeError):

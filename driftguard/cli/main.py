@@ -20,6 +20,7 @@ from pathlib import Path
 from driftguard.cli.models import add_models_parser
 from driftguard.cli.render import drift_table, stderr_progress
 from driftguard.cli.serve import add_serve_parser
+from driftguard.cli.status import add_status_parser
 from driftguard.cli.tables import align, read_table
 from driftguard.cli.train import add_train_parser
 from driftguard.drift import DriftCheck
@@ -170,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_parser(sub)
     add_models_parser(sub)
     add_serve_parser(sub)
+    add_status_parser(sub)
     demo = sub.add_parser("demo", help="run the demo on a bundled data set")
     demo.set_defaults(handler=_run_demo)
     bench = sub.add_parser("bench", help="benchmarks against peer tools")

@@ -5,6 +5,9 @@ flags here set where to listen and which registry to serve. A bad setting prints
 naming the variable. The admin token is resolved once here (generated, stored 0600 and
 printed on first start) and handed to every worker, so all workers accept the same token.
 
+SIGTERM (what ``docker stop`` and Kubernetes send) stops the service gracefully: in-flight
+requests finish, the background threads stop, and the exit status is 0.
+
 This is the one place the library's command line reaches into ``services/`` (the import is
 listed as an exception in the import-linter contract).
 """
@@ -13,13 +16,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
+from types import FrameType
 from typing import Any
 
 from driftguard.cli.registry_args import add_registry_arg, registry_root
 from driftguard.errors import ConfigurationError
 
-__all__ = ["add_serve_parser"]
+__all__ = ["add_serve_parser", "worker_app"]
 
 
 def add_serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,6 +56,29 @@ def _settings(registry: str) -> Any:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]).upper()
         raise ConfigurationError(f"DRIFTGUARD_{field}: {first['msg']}") from None
+
+
+def worker_app() -> Any:
+    """The app of one worker of ``--workers N`` (uvicorn calls this factory in each worker).
+
+    The worker loads its models before it accepts a connection. Workers share one listening
+    socket, so a worker still loading would otherwise take requests (and answer 503) after
+    another worker already reported ready: at start, and whenever uvicorn replaces a worker
+    that died. A model that fails to load is reported as with one worker (503 naming it).
+    """
+    from services.app import create_app
+
+    app = create_app()
+    app.state.background.host.refresh()
+    return app
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived outside uvicorn's own handling (or was re-raised by it after shutdown)."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -83,8 +112,21 @@ def _run_serve(args: argparse.Namespace) -> int:
         "access_log": args.access_log,
         "log_level": "info" if args.access_log else "warning",
     }
-    if args.workers == 1:
-        uvicorn.run(create_app(_settings(str(root))), **options)
-    else:
-        uvicorn.run("services.app:create_app", factory=True, workers=args.workers, **options)
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal with the handler it
+    # found; with the default handler the process would die by the signal (status -15). This
+    # handler turns it (and a SIGTERM before uvicorn starts) into a clean exit with status 0.
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
+    try:
+        if args.workers == 1:
+            uvicorn.run(create_app(_settings(str(root))), **options)
+        else:
+            uvicorn.run(
+                "driftguard.cli.serve:worker_app", factory=True, workers=args.workers, **options
+            )
+    except _Terminated:
+        print("driftguard: stopped (SIGTERM)", file=sys.stderr)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0

@@ -21,7 +21,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from driftguard.guard import Guard, WebhookSender
 from driftguard.metrics import ServiceMetrics, StateCollector
+from driftguard.policy import default_policy, load_policy
 from driftguard.registry import Registry
 from driftguard.serving import Background, ModelHost, ModelOptions
 from services.deps import Service
@@ -43,6 +45,8 @@ def _host(settings: Settings) -> ModelHost:
         monitoring=settings.monitoring,
         window_size=settings.window_size,
         queue_rows=settings.queue_rows,
+        shadow_rows=settings.shadow_rows,
+        shadow_max_disagreement=settings.shadow_max_disagreement,
     )
     return ModelHost(
         Registry(settings.registry),
@@ -51,6 +55,12 @@ def _host(settings: Settings) -> ModelHost:
         prediction_rows=settings.prediction_log_rows,
         feedback_rows=settings.feedback_rows,
     )
+
+
+def _guard(settings: Settings, host: ModelHost) -> Guard:
+    policy = load_policy(settings.policy) if settings.policy else default_policy()
+    webhook = WebhookSender(settings.webhook_url) if settings.webhook_url else None
+    return Guard(host, policy, rollback=settings.guard_rollback, webhook=webhook)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -65,14 +75,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             file=sys.stderr,
         )
     host = _host(settings)
+    guard = _guard(settings, host)
     registry = CollectorRegistry()
-    service = Service(host, ServiceMetrics(registry), settings, token)
+    service = Service(host, ServiceMetrics(registry), settings, token, guard)
     registry.register(StateCollector(host.model_states, host.host_state))
     loops = Background(
         host,
         watch_interval=settings.watch_interval_s,
         drain_interval=settings.drain_interval_s,
         look_interval=settings.look_interval_s,
+        hooks=(guard.step,),
     )
 
     @asynccontextmanager
@@ -82,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             loops.stop()
+            if guard.webhook is not None:
+                guard.webhook.close()
 
     app = FastAPI(
         title="driftguard",

@@ -19,6 +19,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from driftguard.guard import Guard
 from driftguard.metrics import ServiceMetrics
 from driftguard.serving import ModelHost
 from services.errors import UnauthorizedError
@@ -37,6 +38,7 @@ class Service:
     metrics: ServiceMetrics
     settings: Settings
     admin_token: str
+    guard: Guard
 
 
 def get_service(request: Request) -> Service:

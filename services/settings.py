@@ -46,6 +46,21 @@ class Settings(BaseSettings):
     inline_rows: int = Field(
         default=64, ge=0, description="Requests with more rows run in the thread pool"
     )
+    policy: Path | None = Field(
+        default=None, description="Policy YAML file (default: the policy shipped with driftguard)"
+    )
+    guard_rollback: bool = Field(
+        default=True, description="Carry out the policy's rollbacks in-process (off: only decide)"
+    )
+    webhook_url: str | None = Field(
+        default=None, description="Alertmanager-shaped notifications of decisions go here"
+    )
+    shadow_rows: int = Field(
+        default=2000, ge=0, description="Rows a previous version shadows after a promotion"
+    )
+    shadow_max_disagreement: float = Field(
+        default=0.1, gt=0, lt=1, description="Shadow disagreement counted as a regression"
+    )
     watch_interval_s: float = Field(default=1.0, gt=0, description="Registry poll period")
     drain_interval_s: float = Field(default=0.2, gt=0, description="Sketch fold period")
     look_interval_s: float = Field(default=10.0, gt=0, description="Open-window check period")

@@ -6,7 +6,7 @@ counts off the request path, and runs the calibrated drift check on every closed
 on a schedule, on the window so far.
 """
 
-from driftguard.monitor.signals import drift_signals
+from driftguard.monitor.signals import drift_signals, window_signals
 from driftguard.monitor.window_monitor import MonitorState, WindowMonitor, WindowReport
 
-__all__ = ["MonitorState", "WindowMonitor", "WindowReport", "drift_signals"]
+__all__ = ["MonitorState", "WindowMonitor", "WindowReport", "drift_signals", "window_signals"]

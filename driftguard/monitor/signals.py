@@ -13,10 +13,10 @@ Examples
 
 from __future__ import annotations
 
-from driftguard.monitor.window_monitor import MonitorState
+from driftguard.monitor.window_monitor import MonitorState, WindowReport
 from driftguard.types import Signal
 
-__all__ = ["drift_signals"]
+__all__ = ["drift_signals", "window_signals"]
 
 
 def drift_signals(state: MonitorState) -> tuple[Signal, ...]:
@@ -24,7 +24,12 @@ def drift_signals(state: MonitorState) -> tuple[Signal, ...]:
     latest = state.last_closed or state.current
     if latest is None:
         return (Signal("input_drift", "drift", None, None, "insufficient_data", state.window_rows),)
-    report = latest.report
+    return window_signals(latest)
+
+
+def window_signals(window: WindowReport) -> tuple[Signal, ...]:
+    """Dataset and per-feature drift signals of one checked window."""
+    report = window.report
     dataset = Signal(
         "input_drift",
         "drift",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from driftguard.errors import ConfigurationError
 from driftguard.serving.host import ModelHost
@@ -35,6 +35,8 @@ class Background:
         Seconds between folds of queued rows into windows.
     look_interval : float, default 10.0
         Seconds between checks of the open windows.
+    hooks : sequence of callables
+        Called after every evaluator step (the guard's policy step).
 
     Examples
     --------
@@ -52,8 +54,10 @@ class Background:
         watch_interval: float = 1.0,
         drain_interval: float = 0.2,
         look_interval: float = 10.0,
+        hooks: Sequence[Callable[[], object]] = (),
     ) -> None:
         self.host = host
+        self.hooks = tuple(hooks)
         self.watch_interval = watch_interval
         self.drain_interval = drain_interval
         self.look_interval = look_interval
@@ -102,6 +106,9 @@ class Background:
         for model in models:
             assert model.monitor is not None
             model.monitor.drain()
+        self.host.process_shadows()
+        for hook in self.hooks:
+            hook()
         now = time.monotonic()
         if now - self._last_look >= self.look_interval:
             self._last_look = now

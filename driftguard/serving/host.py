@@ -22,11 +22,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from driftguard.errors import DriftguardError, ModelUnavailableError, VersionNotFoundError
+from driftguard.errors import (
+    ConflictError,
+    DriftguardError,
+    ModelUnavailableError,
+    VersionNotFoundError,
+)
 from driftguard.metrics import HostState, ModelState
 from driftguard.registry import ActiveState, Registry
 from driftguard.serving.feedback import FeedbackStore, LoggedPrediction, PredictionLog
 from driftguard.serving.loaded import LoadedModel, ModelOptions, load_model
+from driftguard.serving.shadow import Shadow
 from driftguard.validation import ValidatedBatch
 
 __all__ = ["ModelHost"]
@@ -77,6 +83,7 @@ class ModelHost:
         self.feedback = FeedbackStore(feedback_rows)
         self._active: dict[str, LoadedModel] = {}
         self._pinned: OrderedDict[tuple[str, int], LoadedModel] = OrderedDict()
+        self._shadows: dict[str, Shadow] = {}
         self._lock = threading.RLock()
         self.swaps_: dict[str, int] = {}
         self.load_failures_: dict[str, int] = {}
@@ -135,6 +142,9 @@ class ModelHost:
     ) -> str:
         """Hot path after a prediction: queue the rows for monitoring, log for feedback."""
         request_id = uuid.uuid4().hex
+        shadow = self._shadows.get(model.name)
+        if shadow is not None and shadow.current_version == model.version:
+            shadow.offer(batch, proba)
         if model.monitor is not None:
             model.monitor.observe(batch)
             self.predictions.add(
@@ -154,13 +164,30 @@ class ModelHost:
         checkpoint = self.registry.open(name, version)
         return load_model(checkpoint, generation, self.options, name=name, version=version)
 
-    def _swap(self, new: LoadedModel) -> None:
+    def _swap(self, new: LoadedModel, promoted: bool) -> None:
         old = self._active.get(new.name)
         self._active[new.name] = new
         self._pinned.pop((new.name, new.version), None)
+        self._shadows.pop(new.name, None)
         if old is not None:
             self.swaps_[new.name] = self.swaps_.get(new.name, 0) + 1
             log.info("model %s: version %s -> %s", new.name, old.version, new.version)
+            if promoted and self.options.shadow_rows > 0:
+                self._shadows[new.name] = Shadow(
+                    old,
+                    new.version,
+                    new.labels,
+                    max_rows=self.options.shadow_rows,
+                    max_disagreement=self.options.shadow_max_disagreement,
+                )
+
+    def shadow(self, name: str) -> Shadow | None:
+        """The shadow comparison of ``name``'s newly promoted version, if one runs."""
+        return self._shadows.get(name)
+
+    def process_shadows(self) -> int:
+        """Background: let previous versions score their queued rows; rows compared."""
+        return sum(shadow.process() for shadow in list(self._shadows.values()))
 
     def refresh(self) -> list[str]:
         """Load and swap in every ACTIVE version that changed; return the names swapped."""
@@ -185,7 +212,7 @@ class ModelHost:
                     log.error("model %s: %s", name, self.last_error_[name])
                     continue
                 self.last_error_.pop(name, None)
-                self._swap(new)
+                self._swap(new, promoted=current is not None and new.version > current.version)
                 swapped.append(name)
         return swapped
 
@@ -197,7 +224,7 @@ class ModelHost:
             state = self.registry.promote(
                 name, version, actor=actor, reason=reason, expected_generation=before.generation
             )
-            self._install(new, state)
+            self._install(new, state, promoted=True)
             return state
 
     def rollback(
@@ -208,10 +235,20 @@ class ModelHost:
         reason: str = "",
         to: int | None = None,
         evidence: Mapping[str, Any] | None = None,
+        expected_generation: int | None = None,
     ) -> ActiveState:
-        """Preload the rollback target, move ACTIVE back (compare-and-set) and swap it in."""
+        """Preload the rollback target, move ACTIVE back (compare-and-set) and swap it in.
+
+        With ``expected_generation`` (the generation the judged version was served under),
+        a rollback decided on stale evidence raises ConflictError and changes nothing.
+        """
         with self._lock:
             before = self.registry.active(name)
+            if expected_generation is not None and expected_generation != before.generation:
+                raise ConflictError(
+                    f"model {name!r}: ACTIVE generation is {before.generation} (version "
+                    f"{before.version}), not {expected_generation}; nothing was changed"
+                )
             target = self.registry.rollback_target(name, to)
             new = self._load(name, target, before.generation + 1)
             state = self.registry.rollback(
@@ -222,15 +259,15 @@ class ModelHost:
                 to=target,
                 expected_generation=before.generation,
             )
-            self._install(new, state)
+            self._install(new, state, promoted=False)
             return state
 
-    def _install(self, new: LoadedModel, state: ActiveState) -> None:
+    def _install(self, new: LoadedModel, state: ActiveState, promoted: bool) -> None:
         current = self._active.get(new.name)
         if current is not None and current.version == state.version:
             self._active[new.name] = dataclasses.replace(current, generation=state.generation)
             return
-        self._swap(dataclasses.replace(new, generation=state.generation))
+        self._swap(dataclasses.replace(new, generation=state.generation), promoted)
 
     def model_states(self) -> list[ModelState]:
         """Snapshots of every loaded version for the metrics collector."""

@@ -39,6 +39,10 @@ class ModelOptions:
         Rows per monitoring window (``None``: the profile's largest calibrated size ≤ 1000).
     queue_rows : int
         Bound of the monitoring queue (rows beyond it are dropped and counted).
+    shadow_rows : int
+        After a promotion, rows the previous version also scores (0: no shadow).
+    shadow_max_disagreement : float
+        Disagreement rate with the previous version that counts as a regression.
 
     Examples
     --------
@@ -50,6 +54,8 @@ class ModelOptions:
     monitoring: bool = True
     window_size: int | None = None
     queue_rows: int = 100_000
+    shadow_rows: int = 2000
+    shadow_max_disagreement: float = 0.1
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,0 +1,10 @@
+"""The guard: signals of every closed window go through the policy; decisions act.
+
+See :class:`~driftguard.guard.guard.Guard` (the wiring) and
+:class:`~driftguard.guard.webhook.WebhookSender` (Alertmanager-shaped notifications).
+"""
+
+from driftguard.guard.guard import Event, Guard
+from driftguard.guard.webhook import WebhookSender
+
+__all__ = ["Event", "Guard", "WebhookSender"]

@@ -1,0 +1,234 @@
+"""The guard: closed windows become signals, signals become decisions, decisions act.
+
+After the evaluator has folded queued rows into the monitors, :meth:`Guard.step` takes every
+window closed since the last step, gathers its signals (input drift of the window, the shadow
+comparison of a new version, calibration and performance over labelled feedback) and asks the
+pure policy (:func:`~driftguard.policy.decide`) for a decision, once per window. A decision
+that changes something is audited in the registry with its evidence; a ``rollback`` goes
+through :meth:`ModelHost.rollback` (compare-and-set on the generation the judged version was
+served under, so two triggers roll back once); alerts go to the webhook in Alertmanager's
+shape. Every event lands on a timeline the demo and the dashboard print.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from driftguard.errors import ConflictError, NoRollbackTargetError, RegistryError
+from driftguard.guard.webhook import WebhookSender
+from driftguard.monitor import WindowReport, window_signals
+from driftguard.policy import Decision, Policy, PolicyState, alert_payload, decide
+from driftguard.serving import LoadedModel, ModelHost
+from driftguard.types import Signal
+
+__all__ = ["Event", "Guard"]
+
+log = logging.getLogger("driftguard.guard")
+
+SignalSource = Callable[[LoadedModel], Sequence[Signal]]
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the timeline.
+
+    Examples
+    --------
+    >>> Event(0.0, "m", 1, "rollback", "to version 1").kind
+    'rollback'
+    """
+
+    time: float
+    model: str
+    version: int
+    kind: str
+    text: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return {
+            "time": self.time,
+            "model": self.model,
+            "version": self.version,
+            "kind": self.kind,
+            "text": self.text,
+            "details": self.details,
+        }
+
+
+class Guard:
+    """Evaluate the policy on every closed window and carry out its decisions.
+
+    Parameters
+    ----------
+    host : ModelHost
+        The served models (and the registry behind them).
+    policy : Policy
+        What to decide.
+    rollback : bool, default True
+        Carry out ``rollback`` decisions (``False`` when another controller, e.g.
+        Alertmanager's webhook, owns rollbacks: decisions are still made and audited).
+    webhook : WebhookSender or None
+        Where alerts go.
+    sources : sequence of callables
+        Extra signal sources, each ``model -> signals`` (calibration, performance, ...).
+    clock : callable
+        Current UNIX time (a seam for tests).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from driftguard.policy import default_policy
+    >>> from driftguard.registry import Registry
+    >>> guard = Guard(ModelHost(Registry(tempfile.mkdtemp())), default_policy())
+    >>> guard.step(), guard.timeline()
+    ([], [])
+    """
+
+    def __init__(
+        self,
+        host: ModelHost,
+        policy: Policy,
+        *,
+        rollback: bool = True,
+        webhook: WebhookSender | None = None,
+        sources: Sequence[SignalSource] = (),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.host = host
+        self.policy = policy
+        self.rollback = rollback
+        self.webhook = webhook
+        self.sources = tuple(sources)
+        self.clock = clock
+        self._lock = threading.RLock()
+        self._states: dict[str, PolicyState] = {}
+        self._seen: dict[tuple[str, int], int] = {}
+        self._signals: dict[tuple[str, int], tuple[Signal, ...]] = {}
+        self._decisions: dict[tuple[str, int], Decision] = {}
+        self._timeline: deque[Event] = deque(maxlen=1000)
+        self.decisions_: dict[tuple[str, str], int] = {}
+        self.rollbacks_: dict[str, int] = {}
+        self.rollback_failures_: dict[str, int] = {}
+
+    def step(self) -> list[Decision]:
+        """Decide on every window closed since the last step; return the decisions."""
+        out: list[Decision] = []
+        with self._lock:
+            for model in self.host.loaded():
+                if model.monitor is None:
+                    continue
+                out.extend(self._model_step(model))
+        return out
+
+    def _model_step(self, model: LoadedModel) -> list[Decision]:
+        key = (model.name, model.version)
+        seen = self._seen.get(key, -1)
+        windows = [w for w in model.monitor.state().history if w.index > seen]  # type: ignore[union-attr]
+        decisions = []
+        for window in windows:
+            self._seen[key] = window.index
+            decision = self._decide(model, window)
+            decisions.append(decision)
+            if decision.action == "rollback" and self.rollback and self._rollback(model, decision):
+                break  # the model was swapped; later windows judged a version no longer served
+        return decisions
+
+    def signals(self, model: LoadedModel, window: WindowReport | None) -> tuple[Signal, ...]:
+        """All signals of ``model`` for one window (drift of the window plus every source)."""
+        found: list[Signal] = list(window_signals(window)) if window is not None else []
+        shadow = self.host.shadow(model.name)
+        if shadow is not None and shadow.current_version == model.version:
+            found.append(shadow.signal())
+        for source in self.sources:
+            found.extend(source(model))
+        return tuple(found)
+
+    def _decide(self, model: LoadedModel, window: WindowReport) -> Decision:
+        signals = self.signals(model, window)
+        state = self._states.get(model.name, PolicyState())
+        window_id = f"{model.name}:v{model.version}:w{window.index}"
+        decision, state = decide(self.policy, signals, state, self.clock(), window_id=window_id)
+        self._states[model.name] = state
+        key = (model.name, model.version)
+        self._signals[key] = signals
+        self._decisions[key] = decision
+        count_key = (model.name, decision.action)
+        self.decisions_[count_key] = self.decisions_.get(count_key, 0) + 1
+        if decision.changed or decision.action != "keep":
+            self._audit(model, decision)
+        return decision
+
+    def _audit(self, model: LoadedModel, decision: Decision) -> None:
+        kind = "decision" if decision.action == "keep" else decision.action
+        self._event(model, kind, decision.reason, decision.to_dict())
+        try:
+            self.host.registry.record(
+                model.name,
+                "decision",
+                actor="guard",
+                reason=f"{decision.action}: {decision.reason}",
+                evidence=decision.to_dict(),
+            )
+        except RegistryError as exc:
+            log.error("model %s: decision not audited: %s", model.name, exc)
+        if self.webhook is not None and decision.changed:
+            payload = alert_payload(
+                decision, self.policy, model_name=model.name, model_version=model.version
+            )
+            if payload is not None:
+                self.webhook.send(payload)
+
+    def _rollback(self, model: LoadedModel, decision: Decision) -> bool:
+        try:
+            state = self.host.rollback(
+                model.name,
+                actor="guard",
+                reason=decision.reason,
+                evidence=decision.to_dict(),
+                expected_generation=model.generation,
+            )
+        except (ConflictError, NoRollbackTargetError, RegistryError) as exc:
+            self.rollback_failures_[model.name] = self.rollback_failures_.get(model.name, 0) + 1
+            self._event(model, "rollback_failed", str(exc))
+            log.error("model %s: rollback not done: %s", model.name, exc)
+            return False
+        self.rollbacks_[model.name] = self.rollbacks_.get(model.name, 0) + 1
+        text = f"rolled back from version {model.version} to version {state.version}"
+        self._event(model, "rollback", text, {"to": state.version, "generation": state.generation})
+        return True
+
+    def note(self, model: str, version: int, kind: str, text: str) -> None:
+        """Add an outside event (a promotion, a manual rollback) to the timeline."""
+        with self._lock:
+            self._timeline.append(Event(self.clock(), model, version, kind, text))
+
+    def _event(
+        self, model: LoadedModel, kind: str, text: str, details: dict[str, Any] | None = None
+    ) -> None:
+        self._timeline.append(
+            Event(self.clock(), model.name, model.version, kind, text, details or {})
+        )
+
+    def timeline(self, model: str | None = None) -> list[Event]:
+        """Events, oldest first (of one model, or all)."""
+        with self._lock:
+            return [e for e in self._timeline if model is None or e.model == model]
+
+    def current(self, model: LoadedModel) -> tuple[tuple[Signal, ...], Decision | None]:
+        """The latest signals and decision of a served version (live signals if none yet)."""
+        with self._lock:
+            key = (model.name, model.version)
+            signals = self._signals.get(key)
+            if signals is None:
+                state = model.monitor.state() if model.monitor is not None else None
+                latest = None if state is None else (state.last_closed or state.current)
+                signals = self.signals(model, latest)
+            return signals, self._decisions.get(key)

@@ -1,0 +1,143 @@
+"""Shadow scoring: after a promotion, the previous version also scores live traffic.
+
+For the first ``max_rows`` rows a newly promoted version serves, the request path offers
+each validated batch and its probabilities to a bounded queue (O(1)); the background
+evaluator lets the previous version score the same rows and counts disagreements of the
+predicted class. The ``shadow_disagreement`` signal (kind ``regression``) breaches when the
+lower end of the Wilson 95% interval of the disagreement rate exceeds ``max_disagreement``,
+so a bad promotion is caught before labels arrive.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+import numpy.typing as npt
+
+from driftguard.errors import ConfigurationError, DriftguardError
+from driftguard.serving.loaded import LoadedModel
+from driftguard.types import Signal
+from driftguard.validation import ValidatedBatch
+
+__all__ = ["Shadow"]
+
+Z95 = 1.959963984540054
+
+
+def wilson(successes: int, n: int) -> tuple[float, float]:
+    """Wilson 95% interval of a proportion (``(0, 1)`` without data)."""
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    centre = (p + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / (1 + Z95**2 / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+class Shadow:
+    """The previous version scoring a new version's live traffic, in the background.
+
+    Parameters
+    ----------
+    previous : LoadedModel
+        The version that was ACTIVE before the promotion.
+    current_version : int
+        The promoted version whose traffic is compared.
+    current_labels : tuple of str
+        Its class labels (predictions are compared by label, not by position).
+    max_rows : int, default 2000
+        Rows compared; then the shadow stops (its last signal stays).
+    max_disagreement : float, default 0.1
+        Disagreement rate that counts as a regression.
+    min_rows : int, default 200
+        Rows before the signal leaves ``insufficient_data``.
+    queue_rows : int, default 10_000
+        Bound of the queue; more rows are dropped and counted.
+
+    Examples
+    --------
+    >>> wilson(0, 100)[1] < 0.04
+    True
+    """
+
+    def __init__(
+        self,
+        previous: LoadedModel,
+        current_version: int,
+        current_labels: tuple[str, ...],
+        max_rows: int = 2000,
+        max_disagreement: float = 0.1,
+        min_rows: int = 200,
+        queue_rows: int = 10_000,
+    ) -> None:
+        if not 0.0 < max_disagreement < 1.0:
+            raise ConfigurationError(f"max_disagreement must be in (0, 1), got {max_disagreement}")
+        self.previous = previous
+        self.current_version = current_version
+        self.current_labels = current_labels
+        self.max_rows = max_rows
+        self.max_disagreement = max_disagreement
+        self.min_rows = min_rows
+        self.queue_rows = queue_rows
+        self._queue: list[tuple[ValidatedBatch, npt.NDArray[np.float64]]] = []
+        self._queued = 0
+        self._lock = threading.Lock()
+        self.compared_ = 0
+        self.disagreed_ = 0
+        self.dropped_ = 0
+        self.error_: str | None = None
+
+    @property
+    def done(self) -> bool:
+        """``True`` once ``max_rows`` rows were compared (or the previous version failed)."""
+        return self.compared_ >= self.max_rows or self.error_ is not None
+
+    def offer(self, batch: ValidatedBatch, proba: npt.NDArray[np.float64]) -> None:
+        """Hot path: queue a scored batch for comparison (dropped and counted when full)."""
+        if self.done:
+            return
+        with self._lock:
+            if self._queued + batch.n_rows > self.queue_rows:
+                self.dropped_ += batch.n_rows
+                return
+            self._queue.append((batch, proba))
+            self._queued += batch.n_rows
+
+    def process(self) -> int:
+        """Background: score queued rows with the previous version; rows compared."""
+        with self._lock:
+            items, self._queue, self._queued = self._queue, [], 0
+        done = 0
+        for batch, proba in items:
+            if self.done:
+                break
+            try:
+                theirs = self.previous.predict_proba(batch)
+            except DriftguardError as exc:
+                self.error_ = f"version {self.previous.version} cannot score this traffic: {exc}"
+                break
+            ours = np.asarray(self.previous.labels)[theirs.argmax(axis=1)]
+            mine = np.asarray(self.current_labels)[proba.argmax(axis=1)]
+            self.disagreed_ += int((ours != mine).sum())
+            self.compared_ += batch.n_rows
+            done += batch.n_rows
+        return done
+
+    def signal(self) -> Signal:
+        """``shadow_disagreement`` of the promoted version against the previous one."""
+        rate = self.disagreed_ / self.compared_ if self.compared_ else None
+        if self.error_ is not None or self.compared_ < self.min_rows:
+            status = "insufficient_data"
+        else:
+            low, _ = wilson(self.disagreed_, self.compared_)
+            status = "breach" if low > self.max_disagreement else "ok"
+        return Signal(
+            f"shadow_disagreement:v{self.previous.version}",
+            "regression",
+            rate,
+            self.max_disagreement,
+            status,
+            self.compared_,
+        )

@@ -206,15 +206,16 @@ def test_encoder_unseen_categories_and_infinities() -> None:
     data = _table()
     enc = TabularEncoder(infer_schema(data)).fit(data)
     new = {
-        "age": np.array([np.inf, -np.inf, 1e9]),
-        "const": np.array([3.0, 4.0, 3.0]),
-        "city": np.array(["zzz", "a", ""]),
+        "age": np.array([np.inf, -np.inf, 1e5, 1e300]),
+        "const": np.array([3.0, 4.0, 3.0, 3.0]),
+        "city": np.array(["zzz", "a", "", "a"]),
     }
     out = enc.transform(new)
     sd = enc.std_["age"]
     assert out[0, 0] == pytest.approx((50.0 - 35.0) / sd)  # +inf -> training maximum
     assert out[1, 0] == pytest.approx((20.0 - 35.0) / sd)  # -inf -> training minimum
-    assert out[2, 0] == pytest.approx((1e9 - 35.0) / sd)  # finite values are not clipped
+    assert out[2, 0] == pytest.approx((1e5 - 35.0) / sd)  # out-of-range values are kept
+    assert out[3, 0] == pytest.approx(1e6)  # ... up to a million standard deviations
     np.testing.assert_array_equal(out[0, 2:], [0, 0, 0, 1])  # unseen
     np.testing.assert_array_equal(out[1, 2:], [1, 0, 0, 0])
     np.testing.assert_array_equal(out[2, 2:], [0, 0, 0, 0])  # "" is missing

@@ -21,7 +21,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from driftguard.guard import Guard, WebhookSender
+from driftguard.guard import Guard, LabelSignals, WebhookSender
 from driftguard.metrics import ServiceMetrics, StateCollector
 from driftguard.policy import default_policy, load_policy
 from driftguard.registry import Registry
@@ -60,7 +60,13 @@ def _host(settings: Settings) -> ModelHost:
 def _guard(settings: Settings, host: ModelHost) -> Guard:
     policy = load_policy(settings.policy) if settings.policy else default_policy()
     webhook = WebhookSender(settings.webhook_url) if settings.webhook_url else None
-    return Guard(host, policy, rollback=settings.guard_rollback, webhook=webhook)
+    return Guard(
+        host,
+        policy,
+        rollback=settings.guard_rollback,
+        webhook=webhook,
+        sources=(LabelSignals(host),),
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

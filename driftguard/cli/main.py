@@ -105,9 +105,13 @@ def _run_drift(args: argparse.Namespace) -> int:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from driftguard.cli.demo import run_demo
+    if args.drift_only:
+        from driftguard.cli.demo import run_demo
 
-    return run_demo()
+        return run_demo()
+    from driftguard.cli.story import run_story
+
+    return run_story(exit_after=args.exit, registry=args.registry, port=args.port)
 
 
 def _run_bench(args: argparse.Namespace) -> int:
@@ -172,7 +176,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_models_parser(sub)
     add_serve_parser(sub)
     add_status_parser(sub)
-    demo = sub.add_parser("demo", help="run the demo on a bundled data set")
+    demo = sub.add_parser(
+        "demo",
+        help="the whole story on bundled digits: train, serve, drift, automatic rollback",
+    )
+    demo.add_argument("--exit", action="store_true", help="exit (0 only if it ended right)")
+    demo.add_argument("--registry", default=None, metavar="DIR", help="empty registry folder")
+    demo.add_argument("--port", type=int, default=0, help="service port (default: a free one)")
+    demo.add_argument(
+        "--drift-only", action="store_true", help="only the drift check on breast_cancer"
+    )
     demo.set_defaults(handler=_run_demo)
     bench = sub.add_parser("bench", help="benchmarks against peer tools")
     bench_sub = bench.add_subparsers(dest="suite", required=True, metavar="SUITE")

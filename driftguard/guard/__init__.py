@@ -5,6 +5,7 @@ See :class:`~driftguard.guard.guard.Guard` (the wiring) and
 """
 
 from driftguard.guard.guard import Event, Guard
+from driftguard.guard.labels import LabelSignals
 from driftguard.guard.webhook import WebhookSender
 
-__all__ = ["Event", "Guard", "WebhookSender"]
+__all__ = ["Event", "Guard", "LabelSignals", "WebhookSender"]

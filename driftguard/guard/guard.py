@@ -22,7 +22,7 @@ from typing import Any
 
 from driftguard.errors import ConflictError, NoRollbackTargetError, RegistryError
 from driftguard.guard.webhook import WebhookSender
-from driftguard.monitor import WindowReport, window_signals
+from driftguard.monitor import WindowMonitor, WindowReport, window_signals
 from driftguard.policy import Decision, Policy, PolicyState, alert_payload, decide
 from driftguard.serving import LoadedModel, ModelHost
 from driftguard.types import Signal
@@ -110,7 +110,9 @@ class Guard:
         self.clock = clock
         self._lock = threading.RLock()
         self._states: dict[str, PolicyState] = {}
-        self._seen: dict[tuple[str, int], int] = {}
+        self._seen: dict[str, tuple[WindowMonitor, int]] = {}  # last window judged, per load
+        self._generations: dict[str, int] = {}  # generation served at the last step
+        self._rolled_back: dict[str, int] = {}  # generation the guard's own rollback installed
         self._signals: dict[tuple[str, int], tuple[Signal, ...]] = {}
         self._decisions: dict[tuple[str, int], Decision] = {}
         self._timeline: deque[Event] = deque(maxlen=1000)
@@ -129,17 +131,60 @@ class Guard:
         return out
 
     def _model_step(self, model: LoadedModel) -> list[Decision]:
-        key = (model.name, model.version)
-        seen = self._seen.get(key, -1)
-        windows = [w for w in model.monitor.state().history if w.index > seen]  # type: ignore[union-attr]
+        monitor = model.monitor
+        assert monitor is not None
+        # Window indices restart with every load of a version (a fresh monitor), so the
+        # cursor belongs to the monitor, not to the version number: a version promoted
+        # again after a rollback must not have its new windows skipped as already seen.
+        cursor = self._seen.get(model.name)
+        since = self._generations.get(model.name)
+        self._generations[model.name] = model.generation
+        if cursor is None or cursor[0] is not monitor:
+            if cursor is not None and since is not None:
+                self._swapped(model, since)
+            cursor = (monitor, -1)
+            self._seen[model.name] = cursor
+            self._signals.pop((model.name, model.version), None)
+            self._decisions.pop((model.name, model.version), None)
+        windows = [w for w in monitor.state().history if w.index > cursor[1]]
         decisions = []
         for window in windows:
-            self._seen[key] = window.index
+            self._seen[model.name] = (monitor, window.index)
             decision = self._decide(model, window)
             decisions.append(decision)
             if decision.action == "rollback" and self.rollback and self._rollback(model, decision):
                 break  # the model was swapped; later windows judged a version no longer served
         return decisions
+
+    def _swapped(self, model: LoadedModel, since: int) -> None:
+        """Another load is served now: tell the policy state what happened since ``since``.
+
+        ``since`` is the generation last seen served. The guard's own rollback was already
+        recorded by :func:`decide`. A rollback made elsewhere (the API, the CLI,
+        Alertmanager's webhook) starts the cooldown and clears the histories
+        (:meth:`PolicyState.record_rollback`); a promotion starts the new version from armed,
+        empty rules (:meth:`PolicyState.reset`, cooldown kept), so windows of the previous
+        version never count against it.
+        """
+        own = self._rolled_back.pop(model.name, None)
+        state = self._states.get(model.name)
+        if state is None:
+            return
+        try:
+            records = self.host.registry.audit(model.name)
+        except RegistryError as exc:
+            log.error("model %s: audit not readable: %s", model.name, exc)
+            return
+        changes = [
+            r
+            for r in records
+            if r.action in ("promote", "rollback") and since < r.generation <= model.generation
+        ]
+        if changes and changes[-1].action == "promote":
+            state = state.reset()
+        if any(r.action == "rollback" and r.generation != own for r in changes):
+            state = state.record_rollback(self.clock())
+        self._states[model.name] = state
 
     def signals(self, model: LoadedModel, window: WindowReport | None) -> tuple[Signal, ...]:
         """All signals of ``model`` for one window (drift of the window plus every source)."""
@@ -167,8 +212,10 @@ class Guard:
         return decision
 
     def _audit(self, model: LoadedModel, decision: Decision) -> None:
-        kind = "decision" if decision.action == "keep" else decision.action
-        self._event(model, kind, decision.reason, decision.to_dict())
+        text = f"{decision.action}: {decision.reason}"
+        if decision.suppressed_by:
+            text += f" (held back: {decision.suppressed_by})"
+        self._event(model, "decision", text, decision.to_dict())
         try:
             self.host.registry.record(
                 model.name,
@@ -200,6 +247,7 @@ class Guard:
             self._event(model, "rollback_failed", str(exc))
             log.error("model %s: rollback not done: %s", model.name, exc)
             return False
+        self._rolled_back[model.name] = state.generation
         self.rollbacks_[model.name] = self.rollbacks_.get(model.name, 0) + 1
         text = f"rolled back from version {model.version} to version {state.version}"
         self._event(model, "rollback", text, {"to": state.version, "generation": state.generation})
@@ -223,12 +271,12 @@ class Guard:
             return [e for e in self._timeline if model is None or e.model == model]
 
     def current(self, model: LoadedModel) -> tuple[tuple[Signal, ...], Decision | None]:
-        """The latest signals and decision of a served version (live signals if none yet)."""
+        """Signals of a served version now, and the last decision about it.
+
+        Drift signals are those of its last checked window; label, performance and shadow
+        signals are computed now.
+        """
+        state = model.monitor.state() if model.monitor is not None else None
+        latest = None if state is None else (state.last_closed or state.current)
         with self._lock:
-            key = (model.name, model.version)
-            signals = self._signals.get(key)
-            if signals is None:
-                state = model.monitor.state() if model.monitor is not None else None
-                latest = None if state is None else (state.last_closed or state.current)
-                signals = self.signals(model, latest)
-            return signals, self._decisions.get(key)
+            return self.signals(model, latest), self._decisions.get((model.name, model.version))

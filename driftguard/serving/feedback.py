@@ -128,6 +128,20 @@ class PredictionLog:
             )
         return found
 
+    def recent(self, model: str, version: int, max_rows: int) -> list[LoggedPrediction]:
+        """The newest logged (not yet labelled) predictions of a version, up to ``max_rows``."""
+        out: list[LoggedPrediction] = []
+        rows = 0
+        with self._lock:
+            for item in reversed(self._items.values()):
+                if item.model == model and item.version == version:
+                    out.append(item)
+                    rows += item.n_rows
+                    if rows >= max_rows:
+                        break
+        out.reverse()
+        return out
+
     def put_back(self, prediction: LoggedPrediction) -> None:
         """Return a prediction taken by :meth:`take` whose feedback was refused."""
         self.add(prediction)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -77,6 +78,7 @@ class LoadedModel:
     monitor: WindowMonitor | None
     load_seconds: float
     loaded_at: float
+    metrics: dict[str, Any] = field(default_factory=dict)
     _counts: dict[str, int] = field(default_factory=lambda: {"scored": 0})
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -84,6 +86,13 @@ class LoadedModel:
     def schema(self) -> Schema:
         """The model's input features."""
         return self.validator.schema
+
+    @property
+    def reference_accuracy(self) -> float | None:
+        """Accuracy on the checkpoint's test split, when training recorded it."""
+        test = self.metrics.get("test")
+        value = test.get("accuracy") if isinstance(test, dict) else None
+        return float(value) if isinstance(value, int | float) else None
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -161,4 +170,5 @@ def load_model(
         monitor=monitor,
         load_seconds=time.perf_counter() - start,
         loaded_at=time.time(),
+        metrics=dict(checkpoint.manifest.metrics),
     )

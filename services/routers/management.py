@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from starlette.concurrency import run_in_threadpool
 
-from driftguard.monitor import drift_signals
 from driftguard.registry import ActiveState
 from services.deps import AdminDep, ServiceDep
 from services.schemas import (
@@ -63,6 +62,7 @@ async def promote(
     state = await run_in_threadpool(
         lambda: host.promote(name, body.version, actor=actor, reason=body.reason)
     )
+    service.guard.note(name, body.version, "promote", f"promoted by {actor} (was {before})")
     return _switch(name, before, state)
 
 
@@ -77,6 +77,9 @@ async def rollback(
     state = await run_in_threadpool(
         lambda: host.rollback(name, actor=actor, reason=body.reason, to=body.version)
     )
+    if state.version is not None:
+        text = f"rolled back by {actor} from version {before}"
+        service.guard.note(name, state.version, "manual_rollback", text)
     return _switch(name, before, state)
 
 
@@ -89,13 +92,13 @@ async def audit(name: NamePath, service: ServiceDep, _: AdminDep) -> list[dict[s
 
 @router.get("/{name}/signals", response_model=SignalsResponse, responses=ERRORS)
 async def signals(name: NamePath, service: ServiceDep, _: AdminDep) -> dict[str, Any]:
-    """Current monitoring state of the ACTIVE version."""
+    """Signals of the ACTIVE version (as of its last checked window) and the last decision."""
     model = service.host.get(name)
     window: dict[str, Any] = {"monitoring": model.monitor is not None}
-    found = []
+    current, decision = await run_in_threadpool(service.guard.current, model)
+    found = [s.to_dict() for s in current]
     if model.monitor is not None:
         state = model.monitor.state()
-        found = [s.to_dict() for s in drift_signals(state)]
         window |= {
             "size": state.window_size,
             "rows": state.window_rows,
@@ -108,6 +111,6 @@ async def signals(name: NamePath, service: ServiceDep, _: AdminDep) -> dict[str,
         "model": model.name,
         "version": model.version,
         "signals": found,
-        "decision": None,
+        "decision": None if decision is None else decision.to_dict(),
         "window": window,
     }

@@ -1,0 +1,97 @@
+"""Signals from labels and confidences: calibration, realised and estimated accuracy.
+
+:class:`LabelSignals` is a signal source of the guard. For the served version it scores the
+labelled feedback (:class:`~driftguard.detectors.CalibrationMonitor`: ECE and friends with
+thresholds resampled at the number of labels, realised accuracy with a Wilson band against
+the checkpoint's test accuracy) and the recent unlabelled predictions
+(:class:`~driftguard.detectors.PerformanceEstimator`: the label-free accuracy estimate,
+reported only while calibration holds). Monitors are rebuilt only when new labels arrived.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from driftguard.detectors import CalibrationMonitor, PerformanceEstimator
+from driftguard.serving import LoadedModel, ModelHost
+from driftguard.types import Signal
+
+__all__ = ["LabelSignals"]
+
+
+class LabelSignals:
+    """Calibration and performance signals of a served version.
+
+    Parameters
+    ----------
+    host : ModelHost
+        Where feedback and logged predictions are.
+    min_labels : int, default 100
+        Labels before calibration and accuracy leave ``insufficient_data``.
+    max_rows : int, default 5000
+        Most recent labels / predictions scored.
+    alpha : float, default 0.01
+        False-alarm rate of the calibration test.
+    max_accuracy_drop : float, default 0.05
+        Accuracy below the checkpoint's test accuracy by more than this is a breach.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from driftguard.registry import Registry
+    >>> LabelSignals(ModelHost(Registry(tempfile.mkdtemp()))).min_labels
+    100
+    """
+
+    def __init__(
+        self,
+        host: ModelHost,
+        min_labels: int = 100,
+        max_rows: int = 5000,
+        alpha: float = 0.01,
+        max_accuracy_drop: float = 0.05,
+    ) -> None:
+        self.host = host
+        self.min_labels = min_labels
+        self.max_rows = max_rows
+        self.alpha = alpha
+        self.max_accuracy_drop = max_accuracy_drop
+        self._cache: dict[tuple[str, int], tuple[int, tuple[Signal, ...]]] = {}
+
+    def __call__(self, model: LoadedModel) -> tuple[Signal, ...]:
+        """Calibration, accuracy, estimated accuracy and confidence-shift signals."""
+        calibration = self._calibration(model)
+        ece = next((s for s in calibration if s.name == "ece"), None)
+        estimator = PerformanceEstimator(
+            alpha=self.alpha,
+            min_rows=self.min_labels,
+            max_rows=self.max_rows,
+            reference_accuracy=model.reference_accuracy,
+            max_accuracy_drop=self.max_accuracy_drop,
+        )
+        recent = self.host.predictions.recent(model.name, model.version, self.max_rows)
+        if recent:
+            estimator.update(np.concatenate([p.probabilities for p in recent]))
+        return (*calibration, *estimator.signals(ece))
+
+    def _calibration(self, model: LoadedModel) -> tuple[Signal, ...]:
+        key = (model.name, model.version)
+        received = self.host.feedback.received_.get(key, 0)
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] == received:
+            return cached[1]
+        monitor = CalibrationMonitor(
+            alpha=self.alpha,
+            min_labels=self.min_labels,
+            max_labels=self.max_rows,
+            reference_accuracy=model.reference_accuracy,
+            max_accuracy_drop=self.max_accuracy_drop,
+        )
+        items = self.host.feedback.recent(model.name, model.version)
+        if items:
+            proba = np.concatenate([f.prediction.probabilities for f in items])
+            labels = np.concatenate([np.asarray(f.labels, dtype=np.int64) for f in items])
+            monitor.update(proba, labels)
+        signals = monitor.signals()
+        self._cache[key] = (received, signals)
+        return signals

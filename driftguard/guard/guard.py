@@ -7,7 +7,9 @@ pure policy (:func:`~driftguard.policy.decide`) for a decision, once per window.
 that changes something is audited in the registry with its evidence; a ``rollback`` goes
 through :meth:`ModelHost.rollback` (compare-and-set on the generation the judged version was
 served under, so two triggers roll back once); alerts go to the webhook in Alertmanager's
-shape. Every event lands on a timeline the demo and the dashboard print.
+shape. A version swapped in by someone else is told to the policy state: a promotion starts
+from armed, empty rules, a rollback made elsewhere starts the cooldown (``docs/policy.md``).
+Every event lands on a timeline the demo and the dashboard print.
 """
 
 from __future__ import annotations

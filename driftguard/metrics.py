@@ -109,6 +109,31 @@ METRIC_NAMES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "driftguard_model_swaps_total": (
         "counter", "Hot swaps of the ACTIVE model", ("model_name",),
     ),
+    "driftguard_signal_value": (
+        "gauge", "Value of a signal at the last evaluation (per-feature drift excluded)",
+        ("signal", "kind", *MODEL),
+    ),
+    "driftguard_signal_threshold": (
+        "gauge", "Threshold the signal is compared with", ("signal", "kind", *MODEL),
+    ),
+    "driftguard_signal_samples": (
+        "gauge", "Rows or labels the signal rests on", ("signal", "kind", *MODEL),
+    ),
+    "driftguard_signal_status": (
+        "gauge", "1 for the signal's current status (ok, warn, breach, insufficient_data)",
+        ("signal", "kind", "status", *MODEL),
+    ),
+    "driftguard_guard_decisions_total": (
+        "counter", "Policy decisions, one per evaluated window, by action",
+        ("action", "model_name"),
+    ),
+    "driftguard_guard_rollbacks_total": (
+        "counter", "Rollbacks carried out by the guard", ("model_name",),
+    ),
+    "driftguard_guard_rollback_failures_total": (
+        "counter", "Rollbacks decided but refused (ACTIVE moved meanwhile, no target)",
+        ("model_name",),
+    ),
 }  # fmt: skip
 
 

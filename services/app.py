@@ -23,6 +23,7 @@ from prometheus_client import CollectorRegistry
 
 from driftguard.guard import Guard, LabelSignals, WebhookSender
 from driftguard.metrics import ServiceMetrics, StateCollector
+from driftguard.metrics_guard import GuardCollector
 from driftguard.policy import default_policy, load_policy
 from driftguard.registry import Registry
 from driftguard.serving import Background, ModelHost, ModelOptions
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     registry = CollectorRegistry()
     service = Service(host, ServiceMetrics(registry), settings, token, guard)
     registry.register(StateCollector(host.model_states, host.host_state))
+    registry.register(GuardCollector(guard.metric_state))
     loops = Background(
         host,
         watch_interval=settings.watch_interval_s,

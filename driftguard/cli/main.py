@@ -135,6 +135,12 @@ def _run_bench_serve(args: argparse.Namespace) -> int:
     )
 
 
+def _run_bench_guard(args: argparse.Namespace) -> int:
+    from driftguard.cli.bench_guard import run_bench_guard
+
+    return run_bench_guard(runs=args.runs, seed=args.seed, as_json=args.json)
+
+
 def _add_bench_serve(bench_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = bench_sub.add_parser(
         "serve", help="requests/s and latency: driftguard serve (monitoring on/off) vs MLServer"
@@ -195,6 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
     drift.add_argument("--repeat", type=int, default=2, help="timed repetitions (best is kept)")
     drift.set_defaults(handler=_run_bench)
     _add_bench_serve(bench_sub)
+    guard = bench_sub.add_parser(
+        "guard", help="sequential drift vs river, calibration false alarms and detection"
+    )
+    guard.add_argument("--runs", type=int, default=200, help="calibration runs (default 200)")
+    guard.add_argument("--seed", type=int, default=0, help="random seed")
+    guard.add_argument("--json", action="store_true", help="print JSON")
+    guard.set_defaults(handler=_run_bench_guard)
     return parser
 
 

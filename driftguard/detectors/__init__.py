@@ -20,6 +20,7 @@ from driftguard.detectors.performance import (
     check_probabilities,
     wilson_interval,
 )
+from driftguard.detectors.sequential import SequentialDrift
 
 __all__ = [
     "CalibrationCheck",
@@ -27,6 +28,7 @@ __all__ = [
     "CalibrationReport",
     "PerformanceEstimate",
     "PerformanceEstimator",
+    "SequentialDrift",
     "calibration_statistics",
     "check_probabilities",
     "wilson_interval",

@@ -24,6 +24,7 @@ from typing import Any
 
 from driftguard.errors import ConflictError, NoRollbackTargetError, RegistryError
 from driftguard.guard.webhook import WebhookSender
+from driftguard.metrics_guard import GuardState
 from driftguard.monitor import WindowMonitor, WindowReport, window_signals
 from driftguard.policy import Decision, Policy, PolicyState, alert_payload, decide
 from driftguard.serving import LoadedModel, ModelHost
@@ -254,6 +255,17 @@ class Guard:
         text = f"rolled back from version {model.version} to version {state.version}"
         self._event(model, "rollback", text, {"to": state.version, "generation": state.generation})
         return True
+
+    def metric_state(self) -> GuardState:
+        """Snapshot for :class:`~driftguard.metrics_guard.GuardCollector` (served versions)."""
+        with self._lock:
+            served = {(m.name, m.version) for m in self.host.loaded()}
+            return GuardState(
+                {k: v for k, v in self._signals.items() if k in served},
+                dict(self.decisions_),
+                dict(self.rollbacks_),
+                dict(self.rollback_failures_),
+            )
 
     def note(self, model: str, version: int, kind: str, text: str) -> None:
         """Add an outside event (a promotion, a manual rollback) to the timeline."""

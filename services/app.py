@@ -21,7 +21,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from driftguard.guard import Guard, LabelSignals, WebhookSender
+from driftguard.guard import Guard, LabelSignals, SequentialSignals, WebhookSender
 from driftguard.metrics import ServiceMetrics, StateCollector
 from driftguard.metrics_guard import GuardCollector
 from driftguard.policy import default_policy, load_policy
@@ -61,13 +61,16 @@ def _host(settings: Settings) -> ModelHost:
 def _guard(settings: Settings, host: ModelHost) -> Guard:
     policy = load_policy(settings.policy) if settings.policy else default_policy()
     webhook = WebhookSender(settings.webhook_url) if settings.webhook_url else None
-    return Guard(
+    guard = Guard(
         host,
         policy,
         rollback=settings.guard_rollback,
         webhook=webhook,
         sources=(LabelSignals(host),),
     )
+    if settings.sequential_arl:
+        guard.sources += (SequentialSignals(settings.sequential_arl, note=guard.note),)
+    return guard
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     shadow_max_disagreement: float = Field(
         default=0.1, gt=0, lt=1, description="Shadow disagreement counted as a regression"
     )
+    sequential_arl: int = Field(
+        default=0, ge=0, description="Sequential drift: rows between false alarms (0: off)"
+    )
     watch_interval_s: float = Field(default=1.0, gt=0, description="Registry poll period")
     drain_interval_s: float = Field(default=0.2, gt=0, description="Sketch fold period")
     look_interval_s: float = Field(default=10.0, gt=0, description="Open-window check period")

@@ -6,6 +6,7 @@ See :class:`~driftguard.guard.guard.Guard` (the wiring) and
 
 from driftguard.guard.guard import Event, Guard
 from driftguard.guard.labels import LabelSignals
+from driftguard.guard.sequential import SequentialSignals
 from driftguard.guard.webhook import WebhookSender
 
-__all__ = ["Event", "Guard", "LabelSignals", "WebhookSender"]
+__all__ = ["Event", "Guard", "LabelSignals", "SequentialSignals", "WebhookSender"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -145,6 +146,7 @@ class WindowMonitor:
         self.windows_closed_ = 0
         self.nonfinite_: dict[str, int] = {}
         self.unseen_: dict[str, int] = {}
+        self.listeners: list[Callable[[Columns], object]] = []
 
     def _window_size(self) -> int:
         if self.window_size is not None:
@@ -178,6 +180,8 @@ class WindowMonitor:
             names = self.profile.schema_.names
             cols = {n: np.concatenate([b[n] for b in batches]) for n in names}
             n_rows = len(cols[names[0]])
+            for listener in self.listeners:
+                listener(cols)
             start = 0
             while start < n_rows:
                 stop = min(n_rows, start + self.window_size_ - self._window.n_rows_)

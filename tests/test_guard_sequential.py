@@ -43,5 +43,6 @@ def test_sequential_signal_arms_then_breaches_on_shifted_traffic(cancer_registry
     _send(host, shifted)
     (signal,) = source(model)
     assert signal.status == "breach"
-    assert signal.value is not None and signal.threshold is not None
+    assert signal.value is not None
+    assert signal.threshold is not None
     assert signal.value > signal.threshold

@@ -754,7 +754,7 @@ def test_help_in_process(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.slow
 def test_demo_subprocess() -> None:
-    proc = run_cli("demo", script=ENTRY_POINT, timeout=300)
+    proc = run_cli("demo", "--drift-only", script=ENTRY_POINT, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     out = proc.stdout

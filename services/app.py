@@ -7,7 +7,7 @@ Examples
 --------
 >>> import tempfile
 >>> app = create_app(Settings(registry=tempfile.mkdtemp(), admin_token="x" * 16))
->>> sorted(r.path for r in app.routes if r.path.startswith("/v2/health"))
+>>> sorted(p for p in app.openapi()["paths"] if p.startswith("/v2/health"))
 ['/v2/health/live', '/v2/health/ready']
 """
 

@@ -123,8 +123,16 @@ async def _library_error(request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {"loc": ("body",), "msg": "invalid request"}
-    location = _location(tuple(first.get("loc", ("body",))))
-    message = f"{location}: {first.get('msg', 'invalid value')}"
+    loc = tuple(first.get("loc", ("body",)))
+    if first.get("type") == "json_invalid":  # loc is ("body", <character offset>)
+        location = "body"
+        ctx = first.get("ctx")
+        detail = ctx.get("error", "invalid JSON") if isinstance(ctx, dict) else "invalid JSON"
+        offset = loc[1] if len(loc) > 1 else 0
+        message = f"body: JSON decode error at character {offset}: {detail}"
+    else:
+        location = _location(loc)
+        message = f"{location}: {first.get('msg', 'invalid value')}"
     return JSONResponse(error_body(message, "RequestValidationError", location), status_code=422)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "MAX_VERSION",
     "AuditEntry",
     "FeedbackRequest",
     "FeedbackResponse",
@@ -32,6 +33,9 @@ __all__ = [
     "TensorInput",
     "VersionEntry",
 ]
+
+
+MAX_VERSION = 2**31 - 1  # as the version path parameters; the registry stores SQLite int64
 
 
 class _Strict(BaseModel):
@@ -144,14 +148,14 @@ class FeedbackResponse(BaseModel):
 class PromoteRequest(_Strict):
     """``POST /models/{name}/promote``."""
 
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_VERSION)
     reason: str = Field(default="", max_length=2000)
 
 
 class RollbackRequest(_Strict):
     """``POST /models/{name}/rollback`` (default target: newest earlier known-good)."""
 
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=MAX_VERSION)
     reason: str = Field(default="", max_length=2000)
 
 

@@ -440,7 +440,7 @@ def test_signals_shape(client: TestClient) -> None:
     assert body["signals"]
     for signal in body["signals"]:
         assert set(signal) == {"name", "kind", "value", "threshold", "status", "samples"}
-        assert signal["kind"] == "drift"
+        assert signal["kind"] in {"drift", "calibration", "performance", "regression"}
         assert signal["status"] in {"ok", "warn", "breach", "insufficient_data"}
     assert body["signals"][0]["name"] == "input_drift"
     window = body["window"]

@@ -25,7 +25,7 @@ from typing import Any
 from driftguard.errors import ConflictError, NoRollbackTargetError, RegistryError
 from driftguard.guard.webhook import WebhookSender
 from driftguard.metrics_guard import GuardState
-from driftguard.monitor import WindowMonitor, WindowReport, window_signals
+from driftguard.monitor import WindowMonitor, WindowReport, drift_signals, window_signals
 from driftguard.policy import Decision, Policy, PolicyState, alert_payload, decide
 from driftguard.serving import LoadedModel, ModelHost
 from driftguard.types import Signal
@@ -191,7 +191,12 @@ class Guard:
 
     def signals(self, model: LoadedModel, window: WindowReport | None) -> tuple[Signal, ...]:
         """All signals of ``model`` for one window (drift of the window plus every source)."""
-        found: list[Signal] = list(window_signals(window)) if window is not None else []
+        if window is not None:
+            found: list[Signal] = list(window_signals(window))
+        elif model.monitor is not None:
+            found = list(drift_signals(model.monitor.state()))  # insufficient_data
+        else:
+            found = []
         shadow = self.host.shadow(model.name)
         if shadow is not None and shadow.current_version == model.version:
             found.append(shadow.signal())

@@ -162,7 +162,8 @@ class TabularEncoder:
         x = np.where(np.isnan(x), mean, x)
         x = np.where(x == np.inf, np.array([self.high_[k] for k in names]), x)
         x = np.where(x == -np.inf, np.array([self.low_[k] for k in names]), x)
-        z = (x - mean) / np.array([self.std_[k] for k in names])
+        with np.errstate(over="ignore"):  # overflow to inf is clipped just below
+            z = (x - mean) / np.array([self.std_[k] for k in names])
         # Values a million standard deviations out are clipped, so that float32 cannot overflow.
         return np.asarray(np.clip(z, -MAX_Z, MAX_Z), dtype=np.float64)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
+from starlette.concurrency import run_in_threadpool
 
+from driftguard.errors import ModelUnavailableError
 from services.deps import ServiceDep
 from services.responses import SafeJSONResponse
 
@@ -29,11 +31,17 @@ async def ready(service: ServiceDep) -> SafeJSONResponse:
     return SafeJSONResponse({"ready": is_ready}, status_code=200 if is_ready else 503)
 
 
-@router.get("/v2/models/{name}/ready", responses={503: {"description": "Not loaded"}})
+@router.get(
+    "/v2/models/{name}/ready",
+    responses={404: {"description": "Not a model served here"}, 503: {"description": "Not loaded"}},
+)
 async def model_ready(name: NamePath, service: ServiceDep) -> SafeJSONResponse:
-    """Ready once this model's ACTIVE version is loaded."""
-    is_ready = any(m.name == name for m in service.host.loaded())
-    return SafeJSONResponse({"name": name, "ready": is_ready}, status_code=200 if is_ready else 503)
+    """Ready once this model's ACTIVE version is loaded; 404 for a model not served here."""
+    try:
+        await run_in_threadpool(service.host.get, name)
+    except ModelUnavailableError:
+        return SafeJSONResponse({"name": name, "ready": False}, status_code=503)
+    return SafeJSONResponse({"name": name, "ready": True})
 
 
 @router.get("/v2")

@@ -22,6 +22,7 @@ from services import v2
 from services.deps import Service, ServiceDep
 from services.responses import SafeJSONResponse
 from services.schemas import (
+    MAX_VERSION,
     InferenceRequest,
     InferenceResponse,
     ModelMetadata,
@@ -34,7 +35,7 @@ __all__ = ["router"]
 router = APIRouter(tags=["inference"])
 
 NamePath = Annotated[str, Path(max_length=200)]
-VersionPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
+VersionPath = Annotated[int, Path(ge=1, le=MAX_VERSION)]
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown model or version"},
     413: {"description": "Body over the size limit"},

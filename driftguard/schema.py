@@ -77,6 +77,7 @@ class Schema:
     """
 
     features: tuple[FeatureSpec, ...]
+    _names: tuple[str, ...] = field(init=False, repr=False, compare=False, default=())
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.features]
@@ -85,11 +86,12 @@ class Schema:
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ConfigurationError(f"schema: duplicate feature names {dupes}")
+        object.__setattr__(self, "_names", tuple(names))
 
     @property
     def names(self) -> tuple[str, ...]:
         """Feature names in order."""
-        return tuple(f.name for f in self.features)
+        return self._names
 
     def __getitem__(self, name: str) -> FeatureSpec:
         for spec in self.features:

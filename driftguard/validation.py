@@ -62,6 +62,9 @@ class ValidatedBatch:
         Missing or non-finite values per feature (only features with some).
     unseen : dict of str to int
         Categorical values outside the training vocabulary, per feature (only those with some).
+    matrix : ndarray or None
+        For all-numeric schemas, the same values as one ``(rows, features)`` float64 array
+        (the columns are views of it), so the encoder can skip per-column work.
 
     Examples
     --------
@@ -73,6 +76,7 @@ class ValidatedBatch:
     n_rows: int
     nonfinite: dict[str, int] = field(default_factory=dict)
     unseen: dict[str, int] = field(default_factory=dict)
+    matrix: np.ndarray[Any, Any] | None = field(default=None, compare=False, repr=False)
 
 
 def _describe(value: Any) -> str:
@@ -167,6 +171,43 @@ class InputValidator:
             {name: columns[name] for name in self._names},
             locate or (lambda name: lambda i: f"inputs.{name}[{i}]"),
         )
+
+    def matrix(self, flat: list[Any], n_rows: int, locate: Callable[[int], str]) -> ValidatedBatch:
+        """Validate row-major values of a ``(n_rows, features)`` table.
+
+        ``locate(i)`` names the flat position ``i``. All-numeric schemas take one pass and one
+        array; others are split into columns.
+        """
+        names = self._names
+        if len(self._numeric_names) != len(names):
+            n = len(names)
+            split = {name: flat[j::n] for j, name in enumerate(names)}
+            position = {name: j for j, name in enumerate(names)}
+            return self._typed(split, lambda name: lambda i: locate(i * n + position[name]))
+        for i, v in enumerate(flat):
+            kind = type(v)
+            if kind is not float and kind is not int and v is not None:
+                raise InvalidInputError(locate(i), f"expected a number, got {_describe(v)}")
+        try:
+            arr = np.array(flat, dtype=np.float64).reshape(n_rows, len(names))
+        except OverflowError:
+            i = next(i for i, v in enumerate(flat) if type(v) is int and abs(v) > 2**1023)
+            raise InvalidInputError(locate(i), "number is too large for a float64") from None
+        finite = np.isfinite(arr)
+        nonfinite: dict[str, int] = {}
+        if not finite.all():
+            if self.nonfinite == "reject":
+                i = int(np.argmin(finite.ravel()))
+                shown = "null" if flat[i] is None else str(flat[i])
+                raise InvalidInputError(
+                    locate(i),
+                    f"{shown} is not accepted (missing and non-finite values are rejected; "
+                    "set DRIFTGUARD_NONFINITE=count to let them through)",
+                )
+            bad = (~finite).sum(axis=0)
+            nonfinite = {names[j]: int(k) for j, k in enumerate(bad) if k}
+        columns = {name: arr[:, j] for j, name in enumerate(names)}
+        return ValidatedBatch(columns, n_rows, nonfinite, {}, arr)
 
     def _key_error(self, given: Mapping[str, Any], where: str) -> None:
         missing = [n for n in self._names if n not in given]

@@ -100,11 +100,9 @@ def _matrix(
             f"expected [rows, {n_features}] (features in schema order) or one tensor per "
             f"feature, got {shape}",
         )
-    columns = {name: flat[j::n_features] for j, name in enumerate(validator.schema.names)}
-    position = {name: j for j, name in enumerate(validator.schema.names)}
-    return validator.columns(
-        columns, lambda name: lambda i: f"inputs[0].data[{i * n_features + position[name]}]"
-    )
+    if shape[0] < 1:
+        raise InvalidInputError("inputs", "at least one row is required")
+    return validator.matrix(flat, shape[0], lambda i: f"inputs[0].data[{i}]")
 
 
 def _wanted(request: InferenceRequest) -> list[str]:

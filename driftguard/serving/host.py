@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import threading
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -141,7 +141,7 @@ class ModelHost:
         self, model: LoadedModel, batch: ValidatedBatch, proba: npt.NDArray[np.float64]
     ) -> str:
         """Hot path after a prediction: queue the rows for monitoring, log for feedback."""
-        request_id = uuid.uuid4().hex
+        request_id = os.urandom(16).hex()
         shadow = self._shadows.get(model.name)
         if shadow is not None and shadow.current_version == model.version:
             shadow.offer(batch, proba)

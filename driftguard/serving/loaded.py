@@ -105,7 +105,11 @@ class LoadedModel:
         Missing values are imputed with the training mean and infinities clipped to the
         training range by the encoder (when DRIFTGUARD_NONFINITE=count lets them through).
         """
-        proba = self.predictor.predict_proba(batch.columns)
+        encoder = self.predictor.encoder
+        if batch.matrix is not None and encoder.all_numeric:
+            proba = self.predictor.predict_proba_encoded(encoder.transform_matrix(batch.matrix))
+        else:
+            proba = self.predictor.predict_proba(batch.columns)
         with self._lock:
             self._counts["scored"] += batch.n_rows
         return proba

@@ -152,20 +152,45 @@ class TabularEncoder:
                 blocks.append(self._onehot(spec.name, cols[spec.name], n))
         return np.concatenate(blocks, axis=1).astype(np.float32)
 
+    def _vectors(self) -> tuple[npt.NDArray[np.float64], ...]:
+        """Mean, std, low and high of the numeric features in schema order (cached)."""
+        cached = getattr(self, "_vectors_", None)
+        if cached is None:
+            names = [f.name for f in self.schema.features if f.name in self.mean_]
+            cached = tuple(
+                np.array([table[k] for k in names], dtype=np.float64)
+                for table in (self.mean_, self.std_, self.low_, self.high_)
+            )
+            self._vectors_ = cached
+        return cached
+
+    @property
+    def all_numeric(self) -> bool:
+        """Every feature is numeric (then :meth:`transform_matrix` applies)."""
+        return len(self.mean_) == len(self.schema.features)
+
+    def transform_matrix(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
+        """Encode a ``(rows, features)`` float64 matrix in schema order (all-numeric schemas)."""
+        if not self.all_numeric:
+            raise ConfigurationError("transform_matrix needs an all-numeric schema")
+        return self._scale(x).astype(np.float32)
+
+    def _scale(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        mean, std, low, high = self._vectors()
+        x = np.where(np.isnan(x), mean, x)
+        x = np.where(x == np.inf, high, x)
+        x = np.where(x == -np.inf, low, x)
+        with np.errstate(over="ignore"):  # overflow to inf is clipped just below
+            z = (x - mean) / std
+        # Values a million standard deviations out are clipped, so that float32 cannot overflow.
+        return np.asarray(np.clip(z, -MAX_Z, MAX_Z), dtype=np.float64)
+
     def _numeric(self, cols: Columns) -> npt.NDArray[np.float64]:
         """All numeric features at once, in schema order: impute, clip, scale."""
         names = [f.name for f in self.schema.features if f.name in self.mean_]
         if not names:
             return np.empty((len(next(iter(cols.values()))), 0))
-        x = np.column_stack([cols[name] for name in names])
-        mean = np.array([self.mean_[k] for k in names])
-        x = np.where(np.isnan(x), mean, x)
-        x = np.where(x == np.inf, np.array([self.high_[k] for k in names]), x)
-        x = np.where(x == -np.inf, np.array([self.low_[k] for k in names]), x)
-        with np.errstate(over="ignore"):  # overflow to inf is clipped just below
-            z = (x - mean) / np.array([self.std_[k] for k in names])
-        # Values a million standard deviations out are clipped, so that float32 cannot overflow.
-        return np.asarray(np.clip(z, -MAX_Z, MAX_Z), dtype=np.float64)
+        return self._scale(np.column_stack([cols[name] for name in names]))
 
     def _onehot(self, name: str, labels: npt.NDArray[Any], n: int) -> npt.NDArray[np.float64]:
         vocab = np.asarray(self.vocabulary_[name], dtype=str)

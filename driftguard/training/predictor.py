@@ -35,7 +35,19 @@ class Predictor:
 
     def logits(self, columns: Any) -> npt.NDArray[np.float64]:
         """Uncalibrated logits (log-probabilities for scikit-learn models)."""
-        x = self.encoder.transform(columns)
+        return self.logits_encoded(self.encoder.transform(columns))
+
+    def logits_encoded(self, x: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+        """Logits of rows already encoded by :attr:`encoder`.
+
+        A scikit-learn logistic regression is evaluated directly from its coefficients (its
+        decision function, which softmax turns into exactly ``predict_proba``): the serving
+        path has validated and encoded the rows already, and scikit-learn's per-call input
+        checks would cost more than the model itself.
+        """
+        linear = _linear_logits(self.model, x) if self.framework == "sklearn" else None
+        if linear is not None:
+            return linear
         if self.framework == "torch":
             import torch
 
@@ -50,9 +62,27 @@ class Predictor:
         """Calibrated class probabilities, columns in the order of :attr:`labels`."""
         return apply_temperature(self.logits(columns), self.temperature)
 
+    def predict_proba_encoded(self, x: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+        """Calibrated class probabilities of already encoded rows."""
+        return apply_temperature(self.logits_encoded(x), self.temperature)
+
     def predict(self, columns: Any) -> list[str]:
         """The most probable label of every row."""
         return [self.labels[i] for i in self.predict_proba(columns).argmax(axis=1)]
+
+
+def _linear_logits(model: Any, x: npt.NDArray[np.float32]) -> npt.NDArray[np.float64] | None:
+    """Logits of a binary or multinomial LogisticRegression from its coefficients, else None."""
+    if type(model).__name__ != "LogisticRegression" or getattr(model, "multi_class", "") == "ovr":
+        return None
+    coef = getattr(model, "coef_", None)
+    intercept = getattr(model, "intercept_", None)
+    if coef is None or intercept is None:
+        return None
+    d = np.asarray(x, dtype=np.float64) @ np.asarray(coef, dtype=np.float64).T + intercept
+    if d.shape[1] == 1:  # binary: predict_proba is [1 - sigmoid(d), sigmoid(d)]
+        return np.concatenate([np.zeros_like(d), d], axis=1)
+    return np.asarray(d, dtype=np.float64)
 
 
 def _torch_model(checkpoint: Checkpoint, config: dict[str, Any]) -> Any:

@@ -10,6 +10,8 @@ reported only while calibration holds). Monitors are rebuilt only when new label
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from driftguard.detectors import CalibrationMonitor, PerformanceEstimator
@@ -34,6 +36,9 @@ class LabelSignals:
         False-alarm rate of the calibration test.
     max_accuracy_drop : float, default 0.05
         Accuracy below the checkpoint's test accuracy by more than this is a breach.
+    refresh_s : float, default 5.0
+        The label-free estimate is recomputed at most this often per version (it reads the
+        prediction log); calibration is recomputed whenever new labels arrived.
 
     Examples
     --------
@@ -50,18 +55,30 @@ class LabelSignals:
         max_rows: int = 5000,
         alpha: float = 0.01,
         max_accuracy_drop: float = 0.05,
+        refresh_s: float = 5.0,
     ) -> None:
         self.host = host
         self.min_labels = min_labels
         self.max_rows = max_rows
         self.alpha = alpha
         self.max_accuracy_drop = max_accuracy_drop
+        self.refresh_s = refresh_s
         self._cache: dict[tuple[str, int], tuple[int, tuple[Signal, ...]]] = {}
+        self._estimates: dict[tuple[str, int], tuple[float, str, tuple[Signal, ...]]] = {}
 
     def __call__(self, model: LoadedModel) -> tuple[Signal, ...]:
         """Calibration, accuracy, estimated accuracy and confidence-shift signals."""
         calibration = self._calibration(model)
         ece = next((s for s in calibration if s.name == "ece"), None)
+        return (*calibration, *self._estimate(model, ece))
+
+    def _estimate(self, model: LoadedModel, ece: Signal | None) -> tuple[Signal, ...]:
+        key = (model.name, model.version)
+        status = "" if ece is None else ece.status
+        cached = self._estimates.get(key)
+        now = time.monotonic()
+        if cached is not None and cached[1] == status and now - cached[0] < self.refresh_s:
+            return cached[2]
         estimator = PerformanceEstimator(
             alpha=self.alpha,
             min_rows=self.min_labels,
@@ -72,7 +89,9 @@ class LabelSignals:
         recent = self.host.predictions.recent(model.name, model.version, self.max_rows)
         if recent:
             estimator.update(np.concatenate([p.probabilities for p in recent]))
-        return (*calibration, *estimator.signals(ece))
+        signals = estimator.signals(ece)
+        self._estimates[key] = (now, status, signals)
+        return signals
 
     def _calibration(self, model: LoadedModel) -> tuple[Signal, ...]:
         key = (model.name, model.version)

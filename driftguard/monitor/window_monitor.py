@@ -136,7 +136,7 @@ class WindowMonitor:
         self.window_size_ = self._window_size()
         self._lock = threading.Lock()
         self._drain_lock = threading.Lock()
-        self._queue: list[Columns] = []
+        self._queue: list[ValidatedBatch] = []
         self._queued = 0
         self._window = profile.new_window()
         self._history: deque[WindowReport] = deque(maxlen=history)
@@ -166,7 +166,7 @@ class WindowMonitor:
             if self._queued + batch.n_rows > self.queue_rows:
                 self.dropped_rows_ += batch.n_rows
                 return False
-            self._queue.append(batch.columns)
+            self._queue.append(batch)
             self._queued += batch.n_rows
         return True
 
@@ -177,9 +177,8 @@ class WindowMonitor:
                 batches, self._queue, self._queued = self._queue, [], 0
             if not batches:
                 return 0
-            names = self.profile.schema_.names
-            cols = {n: np.concatenate([b[n] for b in batches]) for n in names}
-            n_rows = len(cols[names[0]])
+            cols = self._columns(batches)
+            n_rows = len(next(iter(cols.values())))
             for listener in self.listeners:
                 listener(cols)
             start = 0
@@ -191,6 +190,14 @@ class WindowMonitor:
                     self._close()
             self.rows_observed_ += n_rows
             return n_rows
+
+    def _columns(self, batches: list[ValidatedBatch]) -> Columns:
+        """The queued rows as columns: one concatenation when every batch is a matrix."""
+        names = self.profile.schema_.names
+        if all(b.matrix is not None for b in batches) and tuple(batches[0].columns) == names:
+            big = np.concatenate([b.matrix for b in batches if b.matrix is not None])
+            return {n: big[:, j] for j, n in enumerate(names)}
+        return {n: np.concatenate([b.columns[n] for b in batches]) for n in names}
 
     def _close(self) -> None:
         report = self.check.run(self.profile, self._window)

@@ -31,7 +31,7 @@ driftguard.errors.InvalidInputError: records[0].age: expected a number, got the 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,10 +41,39 @@ from driftguard.errors import ConfigurationError, InvalidInputError
 from driftguard.schema import Columns, Schema
 from driftguard.types import FeatureKind
 
-__all__ = ["NONFINITE_POLICIES", "InputValidator", "ValidatedBatch"]
+__all__ = ["NONFINITE_POLICIES", "InputValidator", "MatrixColumns", "ValidatedBatch"]
 
 NONFINITE_POLICIES = ("reject", "count")
 Locate = Callable[[int], str]
+
+
+class MatrixColumns(Mapping[str, "np.ndarray[Any, Any]"]):
+    """Read-only ``{feature: column}`` view of a ``(rows, features)`` matrix.
+
+    One object instead of a dict of per-feature arrays: logged predictions hold many of
+    these, and fewer objects keep the garbage collector's work small.
+
+    Examples
+    --------
+    >>> cols = MatrixColumns(np.array([[1.0, 2.0], [3.0, 4.0]]), {"a": 0, "b": 1})
+    >>> cols["b"].tolist(), list(cols)
+    ([2.0, 4.0], ['a', 'b'])
+    """
+
+    __slots__ = ("_index", "_matrix")
+
+    def __init__(self, matrix: np.ndarray[Any, Any], index: Mapping[str, int]) -> None:
+        self._matrix = matrix
+        self._index = index
+
+    def __getitem__(self, name: str) -> np.ndarray[Any, Any]:
+        return self._matrix[:, self._index[name]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
 
 
 @dataclass(frozen=True)
@@ -72,7 +101,7 @@ class ValidatedBatch:
     {}
     """
 
-    columns: Columns
+    columns: Mapping[str, np.ndarray[Any, Any]]
     n_rows: int
     nonfinite: dict[str, int] = field(default_factory=dict)
     unseen: dict[str, int] = field(default_factory=dict)
@@ -119,6 +148,7 @@ class InputValidator:
             )
         self._names = schema.names
         self._name_set = frozenset(self._names)
+        self._index = {name: j for j, name in enumerate(self._names)}
         self._numeric_names = [f.name for f in schema.features if f.kind is FeatureKind.NUMERIC]
         self._vocab = {
             f.name: frozenset(f.vocabulary)
@@ -206,8 +236,7 @@ class InputValidator:
                 )
             bad = (~finite).sum(axis=0)
             nonfinite = {names[j]: int(k) for j, k in enumerate(bad) if k}
-        columns = {name: arr[:, j] for j, name in enumerate(names)}
-        return ValidatedBatch(columns, n_rows, nonfinite, {}, arr)
+        return ValidatedBatch(MatrixColumns(arr, self._index), n_rows, nonfinite, {}, arr)
 
     def _key_error(self, given: Mapping[str, Any], where: str) -> None:
         missing = [n for n in self._names if n not in given]

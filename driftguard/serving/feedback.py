@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, deque
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from driftguard.errors import ConfigurationError, UnknownRequestError
-from driftguard.schema import Columns
 
 __all__ = ["Feedback", "FeedbackStore", "LoggedPrediction", "PredictionLog"]
 
@@ -37,7 +38,7 @@ class LoggedPrediction:
     model: str
     version: int
     time: float
-    columns: Columns
+    columns: Mapping[str, npt.NDArray[Any]]
     probabilities: npt.NDArray[np.float64]
     labels: tuple[str, ...] = ()
 

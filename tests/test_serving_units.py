@@ -18,6 +18,7 @@ from driftguard.errors import (
     InvalidInputError,
     ModelUnavailableError,
     NoRollbackTargetError,
+    RegistryError,
     UnknownRequestError,
     VersionNotFoundError,
 )
@@ -517,3 +518,14 @@ def test_without_monitoring_nothing_is_logged(unmonitored: ModelHost) -> None:
         accept_feedback(unmonitored, label=[0, 1], request_id=request_id)
     stored = accept_feedback(unmonitored, label=[0, 1], records=cancer_records(2))
     assert stored.labels == (0, 1)
+
+
+def test_quarantined_version_is_not_served_by_version(cancer_registry: Path) -> None:
+    registry = Registry(cancer_registry)
+    host = ModelHost(registry)
+    host.refresh()
+    assert host.get_version("cancer", 3).version == 3  # pinned
+    registry.quarantine("cancer", 3, actor="test", reason="bad")
+    with pytest.raises(RegistryError, match="quarantined"):
+        host.get_version("cancer", 3)
+    assert all(m.version != 3 for m in host.pinned_models())

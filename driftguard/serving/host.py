@@ -26,10 +26,11 @@ from driftguard.errors import (
     ConflictError,
     DriftguardError,
     ModelUnavailableError,
+    RegistryError,
     VersionNotFoundError,
 )
 from driftguard.metrics import HostState, ModelState
-from driftguard.registry import ActiveState, Registry
+from driftguard.registry import ActiveState, Registry, Status
 from driftguard.serving.feedback import FeedbackStore, LoggedPrediction, PredictionLog
 from driftguard.serving.loaded import LoadedModel, ModelOptions, load_model
 from driftguard.serving.shadow import Shadow
@@ -119,11 +120,19 @@ class ModelHost:
         raise ModelUnavailableError(f"model {name!r} is not loaded yet ({detail})")
 
     def get_version(self, name: str, version: int) -> LoadedModel:
-        """A specific version: the ACTIVE one, a pinned one, or loaded now and pinned."""
+        """A specific version: the ACTIVE one, a pinned one, or loaded now and pinned.
+
+        A quarantined version is refused (RegistryError), even if it was pinned before.
+        """
         active = self._active.get(name)
         if active is not None and active.version == version:
             return active
         key = (name, version)
+        if name in self._watched():
+            status = {v.version: v.status for v in self.registry.versions(name)}.get(version)
+            if status == Status.QUARANTINED:
+                self._pinned.pop(key, None)
+                raise RegistryError(f"model {name!r} version {version} is quarantined; not served")
         with self._lock:
             found = self._pinned.get(key)
             if found is None:

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from driftguard.cli.audit import add_audit_parser
 from driftguard.cli.models import add_models_parser
 from driftguard.cli.render import drift_table, stderr_progress
 from driftguard.cli.serve import add_serve_parser
@@ -182,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_models_parser(sub)
     add_serve_parser(sub)
     add_status_parser(sub)
+    add_audit_parser(sub)
     demo = sub.add_parser(
         "demo",
         help="the whole story on bundled digits: train, serve, drift, automatic rollback",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 from pathlib import Path
 
@@ -27,6 +28,33 @@ def cancer_records(n: int = 5, start: int = 0) -> list[dict[str, float]]:
     cols = cancer_columns()
     names = [k for k in cols if k != "target"]
     return [{k: float(cols[k][i]) for k in names} for i in range(start, start + n)]
+
+
+CANCER_ROWS = 569
+CANCER_WINDOW = 86  # the cancer profile's largest calibrated window size (the monitor's default)
+
+
+@functools.cache
+def _shuffled_cancer() -> tuple[dict[str, float], ...]:
+    records = cancer_records(CANCER_ROWS)
+    order = np.random.default_rng(0).permutation(CANCER_ROWS)
+    return tuple(records[i] for i in order)
+
+
+def clean_window(i: int) -> list[dict[str, float]]:
+    """Clean window ``i``: one of 6 slices of seeded-shuffled breast_cancer (all judged ok)."""
+    j = i % (CANCER_ROWS // CANCER_WINDOW)
+    return [dict(r) for r in _shuffled_cancer()[j * CANCER_WINDOW : (j + 1) * CANCER_WINDOW]]
+
+
+def drifted_window(i: int) -> list[dict[str, float]]:
+    """Drifted window ``i``: every feature of a clean window x 1.5."""
+    return [{k: v * 1.5 for k, v in r.items()} for r in clean_window(i)]
+
+
+def as_columns(rows: list[dict[str, float]]) -> dict[str, np.ndarray]:
+    """Records as columns (for an in-process DriftCheck)."""
+    return {k: np.array([r[k] for r in rows]) for k in rows[0]}
 
 
 @pytest.fixture(scope="session")

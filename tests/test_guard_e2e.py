@@ -11,16 +11,14 @@ windows are judged in order, one evaluator pass after another.
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-import numpy as np
 import pytest
-from conftest import cancer_records
+from conftest import as_columns, clean_window, drifted_window
 from live_server import LiveServer, LiveServers
 
 from driftguard.drift import DriftCheck
@@ -35,26 +33,9 @@ T = TypeVar("T")
 pytestmark = pytest.mark.slow  # each test starts a server
 
 
-@functools.cache
-def _shuffled() -> tuple[dict[str, float], ...]:
-    records = cancer_records(N_ROWS)
-    order = np.random.default_rng(0).permutation(N_ROWS)
-    return tuple(records[i] for i in order)
-
-
-def clean(i: int) -> list[dict[str, float]]:
-    """Clean window ``i``: one of 6 slices of seeded-shuffled breast_cancer (all judged ok)."""
-    j = i % (N_ROWS // WINDOW)
-    return [dict(r) for r in _shuffled()[j * WINDOW : (j + 1) * WINDOW]]
-
-
-def drifted(i: int) -> list[dict[str, float]]:
-    """Drifted window ``i``: every feature of a clean window x 1.5."""
-    return [{k: v * 1.5 for k, v in r.items()} for r in clean(i)]
-
-
-def columns(rows: list[dict[str, float]]) -> dict[str, np.ndarray]:
-    return {k: np.array([r[k] for r in rows]) for k in rows[0]}
+clean = clean_window
+drifted = drifted_window
+columns = as_columns
 
 
 def write_policy(tmp_path: Path, *, min_samples: int, k: int, m: int, extra: str = "") -> Path:

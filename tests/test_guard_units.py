@@ -9,7 +9,6 @@ when the test says. The clean windows are fixed slices of a seeded shuffle of br
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 from collections.abc import Iterator
@@ -17,9 +16,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
-from conftest import cancer_records
+from conftest import as_columns, clean_window, drifted_window
 
 from driftguard.drift import DriftCheck
 from driftguard.errors import ConflictError
@@ -33,27 +31,9 @@ RULE = "input-drift"
 N_ROWS = 569  # rows of breast_cancer
 
 
-@functools.cache
-def _shuffled() -> tuple[dict[str, float], ...]:
-    records = cancer_records(N_ROWS)
-    order = np.random.default_rng(0).permutation(N_ROWS)
-    return tuple(records[i] for i in order)
-
-
-def clean(i: int) -> list[dict[str, float]]:
-    """Clean window ``i`` (6 distinct slices of the shuffled data, reused cyclically)."""
-    j = i % (N_ROWS // WINDOW)
-    return [dict(r) for r in _shuffled()[j * WINDOW : (j + 1) * WINDOW]]
-
-
-def drifted(i: int) -> list[dict[str, float]]:
-    """Drifted window ``i``: every feature of a clean window x 1.5."""
-    return [{k: v * 1.5 for k, v in r.items()} for r in clean(i)]
-
-
-def columns(rows: list[dict[str, float]]) -> dict[str, np.ndarray]:
-    """Records as columns (for an in-process DriftCheck)."""
-    return {k: np.array([r[k] for r in rows]) for k in rows[0]}
+clean = clean_window
+drifted = drifted_window
+columns = as_columns
 
 
 def write_policy(

@@ -22,10 +22,10 @@ import numpy as np
 from driftguard.audit.confident import ConfidentLearning
 from driftguard.audit.report import AuditReport
 from driftguard.audit.spectral import SpectralSignatures
-from driftguard.errors import ConfigurationError, MissingColumnError, TrainingDataError
-from driftguard.schema import infer_schema, to_columns
+from driftguard.errors import ConfigurationError, TrainingDataError
+from driftguard.schema import infer_schema
 from driftguard.training.encoding import TabularEncoder
-from driftguard.training.hygiene import check_targets
+from driftguard.training.hygiene import split_target
 
 __all__ = ["METHODS", "audit_table"]
 
@@ -54,13 +54,7 @@ def audit_table(
         raise ConfigurationError(f"methods must be a non-empty subset of {METHODS}")
     if not 0.0 < max_flag_fraction <= 1.0:
         raise ConfigurationError(f"max_flag_fraction must be in (0, 1], got {max_flag_fraction!r}")
-    cols = to_columns(data)
-    if target not in cols:
-        raise MissingColumnError(target, "is the --target but not a column of the data")
-    y_raw = cols.pop(target)
-    if not cols:
-        raise ConfigurationError("the data has no feature columns besides the target")
-    check_targets(y_raw, len(y_raw))
+    cols, y_raw = split_target(data, target)
     classes, y = np.unique(np.asarray(y_raw).astype(str), return_inverse=True)
     y = y.astype(np.intp)
     schema = infer_schema(cols, categorical=[c for c in categorical if c != target])

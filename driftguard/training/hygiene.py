@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from driftguard.errors import TrainingDataError
+from driftguard.errors import ConfigurationError, MissingColumnError, TrainingDataError
+from driftguard.schema import Columns, to_columns
 
-__all__ = ["LeakageReport", "check_targets", "leakage_report"]
+__all__ = ["LeakageReport", "check_targets", "leakage_report", "split_target"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,3 +95,22 @@ def leakage_report(
     near_keys = _row_keys(rounded(train_x))
     near = sum(row.tobytes() in near_keys for row in np.ascontiguousarray(rounded(other_x)))
     return LeakageReport(split, int(other_x.shape[0]), int(exact), int(near))
+
+
+def split_target(data: Any, target: str) -> tuple[Columns, npt.NDArray[Any]]:
+    """The feature columns and the checked target column of a table.
+
+    Examples
+    --------
+    >>> cols, y = split_target({"x": [1.0, 2.0], "y": ["a", "b"]}, "y")
+    >>> list(cols), y.tolist()
+    (['x'], ['a', 'b'])
+    """
+    cols = to_columns(data)
+    if target not in cols:
+        raise MissingColumnError(target, "is the --target but not a column of the data")
+    y_raw = cols.pop(target)
+    if not cols:
+        raise ConfigurationError("the data has no feature columns besides the target")
+    check_targets(y_raw, len(y_raw))
+    return cols, y_raw

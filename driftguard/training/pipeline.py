@@ -20,11 +20,11 @@ import numpy as np
 import numpy.typing as npt
 
 from driftguard.checkpoint import CheckpointDraft
-from driftguard.errors import ConfigurationError, MissingColumnError
+from driftguard.errors import ConfigurationError
 from driftguard.profile import ReferenceProfile
-from driftguard.schema import Columns, infer_schema, take_rows, to_columns
+from driftguard.schema import Columns, infer_schema, take_rows
 from driftguard.training.encoding import TabularEncoder
-from driftguard.training.hygiene import LeakageReport, check_targets, leakage_report
+from driftguard.training.hygiene import LeakageReport, leakage_report, split_target
 from driftguard.training.metrics import classification_metrics, ece
 from driftguard.training.model_card import model_card
 from driftguard.training.temperature import apply_temperature, softmax
@@ -86,13 +86,7 @@ def train_table(
     profile_resamples: int = 300,
 ) -> TrainedRun:
     """Train a classifier on a table and return its checkpoint draft."""
-    cols = to_columns(data)
-    if target not in cols:
-        raise MissingColumnError(target, "is the --target but not a column of the data")
-    y_raw = cols.pop(target)
-    if not cols:
-        raise ConfigurationError("the data has no feature columns besides the target")
-    check_targets(y_raw, len(y_raw))
+    cols, y_raw = split_target(data, target)
     labels, y = np.unique(np.asarray(y_raw).astype(str), return_inverse=True)
     schema = infer_schema(cols, categorical=[c for c in categorical if c != target])
     train, val, test = split_rows(y, fractions, seed)

@@ -36,6 +36,7 @@ __all__ = [
     "ModelState",
     "ServiceMetrics",
     "StateCollector",
+    "family",
 ]
 
 LATENCY_BUCKETS = (
@@ -141,6 +142,12 @@ def _help(name: str) -> str:
     return METRIC_NAMES[name][1]
 
 
+def family(name: str, kind: type[Any], labels: tuple[str, ...] | None = None) -> Any:
+    """An empty metric family for ``name`` (counters drop ``_total``; the client adds it)."""
+    exposed = name[: -len("_total")] if kind is CounterMetricFamily else name
+    return kind(exposed, _help(name), labels=list(labels or METRIC_NAMES[name][2]))
+
+
 @dataclass(frozen=True)
 class ModelState:
     """What :class:`StateCollector` exports about one loaded model version.
@@ -225,23 +232,21 @@ class StateCollector(Collector):
             "driftguard_feedback_received_total": lambda s: s.feedback_rows,
         }
         for name, read in simple.items():
-            family = CounterMetricFamily(name[: -len("_total")], _help(name), labels=MODEL)
+            counter = family(name, CounterMetricFamily, MODEL)
             for s in states:
-                family.add_metric([s.name, str(s.version)], read(s))
-            yield family
+                counter.add_metric([s.name, str(s.version)], read(s))
+            yield counter
         by_key = {
             "driftguard_dropped_records_total": ("dropped", "buffer"),
             "driftguard_validation_nonfinite_values_total": ("nonfinite", "feature"),
             "driftguard_validation_unseen_categories_total": ("unseen", "feature"),
         }
         for name, (attr, label) in by_key.items():
-            family = CounterMetricFamily(
-                name[: -len("_total")], _help(name), labels=(label, *MODEL)
-            )
+            counter = family(name, CounterMetricFamily, (label, *MODEL))
             for s in states:
                 for key, value in getattr(s, attr).items():
-                    family.add_metric([key, s.name, str(s.version)], value)
-            yield family
+                    counter.add_metric([key, s.name, str(s.version)], value)
+            yield counter
 
     def _gauges(self, states: list[ModelState]) -> Iterator[Any]:
         simple: dict[str, Callable[[ModelState], float]] = {
@@ -251,15 +256,15 @@ class StateCollector(Collector):
             "driftguard_model_load_duration_seconds": lambda s: s.load_seconds,
         }
         for name, read in simple.items():
-            family = GaugeMetricFamily(name, _help(name), labels=MODEL)
+            gauge = family(name, GaugeMetricFamily, MODEL)
             for s in states:
-                family.add_metric([s.name, str(s.version)], read(s))
-            yield family
-        score = GaugeMetricFamily(*self._meta("driftguard_drift_dataset_score_ratio"))
-        limit = GaugeMetricFamily(*self._meta("driftguard_drift_dataset_threshold_ratio"))
-        f_score = GaugeMetricFamily(*self._meta("driftguard_drift_feature_score"))
-        f_limit = GaugeMetricFamily(*self._meta("driftguard_drift_feature_threshold"))
-        info = GaugeMetricFamily(*self._meta("driftguard_model_info"))
+                gauge.add_metric([s.name, str(s.version)], read(s))
+            yield gauge
+        score = family("driftguard_drift_dataset_score_ratio", GaugeMetricFamily)
+        limit = family("driftguard_drift_dataset_threshold_ratio", GaugeMetricFamily)
+        f_score = family("driftguard_drift_feature_score", GaugeMetricFamily)
+        f_limit = family("driftguard_drift_feature_threshold", GaugeMetricFamily)
+        info = family("driftguard_model_info", GaugeMetricFamily)
         for s in states:
             model = [s.name, str(s.version)]
             info.add_metric([s.framework, s.role, str(s.generation), *model], 1.0)
@@ -272,7 +277,7 @@ class StateCollector(Collector):
         yield from (score, limit, f_score, f_limit, info)
 
     def _host(self, host: HostState, states: list[ModelState]) -> Iterator[Any]:
-        active = GaugeMetricFamily(*self._meta("driftguard_model_active_version"))
+        active = family("driftguard_model_active_version", GaugeMetricFamily)
         for s in states:
             if s.role == "active":
                 active.add_metric([s.name], float(s.version))
@@ -281,14 +286,10 @@ class StateCollector(Collector):
             ("driftguard_model_swaps_total", host.swaps),
             ("driftguard_model_load_failures_total", host.load_failures),
         ):
-            family = CounterMetricFamily(name[: -len("_total")], _help(name), labels=["model_name"])
+            counter = family(name, CounterMetricFamily)
             for model, value in values.items():
-                family.add_metric([model], value)
-            yield family
-
-    @staticmethod
-    def _meta(name: str) -> tuple[str, str, None, list[str]]:
-        return name, _help(name), None, list(METRIC_NAMES[name][2])
+                counter.add_metric([model], value)
+            yield counter
 
 
 class ServiceMetrics:

@@ -22,7 +22,7 @@ from typing import Any
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from driftguard.metrics import METRIC_NAMES
+from driftguard.metrics import family
 from driftguard.types import Signal
 
 __all__ = ["STATUSES", "GuardCollector", "GuardState"]
@@ -46,11 +46,6 @@ class GuardState:
     rollback_failures: dict[str, int] = field(default_factory=dict)
 
 
-def _family(name: str, kind: type[Any]) -> Any:
-    exposed = name[: -len("_total")] if kind is CounterMetricFamily else name
-    return kind(exposed, METRIC_NAMES[name][1], labels=list(METRIC_NAMES[name][2]))
-
-
 class GuardCollector(Collector):
     """Export a :class:`GuardState` at scrape time.
 
@@ -66,10 +61,10 @@ class GuardCollector(Collector):
     def collect(self) -> Iterator[Any]:
         """Yield the ``driftguard_signal_*`` and ``driftguard_guard_*`` families."""
         state = self.state()
-        value = _family("driftguard_signal_value", GaugeMetricFamily)
-        threshold = _family("driftguard_signal_threshold", GaugeMetricFamily)
-        samples = _family("driftguard_signal_samples", GaugeMetricFamily)
-        status = _family("driftguard_signal_status", GaugeMetricFamily)
+        value = family("driftguard_signal_value", GaugeMetricFamily)
+        threshold = family("driftguard_signal_threshold", GaugeMetricFamily)
+        samples = family("driftguard_signal_samples", GaugeMetricFamily)
+        status = family("driftguard_signal_status", GaugeMetricFamily)
         for (model, version), signals in state.signals.items():
             for s in signals:
                 if s.name.startswith("input_drift:"):
@@ -85,7 +80,7 @@ class GuardCollector(Collector):
                         [s.name, s.kind, name, model, str(version)], float(s.status == name)
                     )
         yield from (value, threshold, samples, status)
-        decisions = _family("driftguard_guard_decisions_total", CounterMetricFamily)
+        decisions = family("driftguard_guard_decisions_total", CounterMetricFamily)
         for (model, action), count in state.decisions.items():
             decisions.add_metric([action, model], count)
         yield decisions
@@ -93,7 +88,7 @@ class GuardCollector(Collector):
             ("driftguard_guard_rollbacks_total", state.rollbacks),
             ("driftguard_guard_rollback_failures_total", state.rollback_failures),
         ):
-            family = _family(name, CounterMetricFamily)
+            counter = family(name, CounterMetricFamily)
             for model, count in counts.items():
-                family.add_metric([model], count)
-            yield family
+                counter.add_metric([model], count)
+            yield counter

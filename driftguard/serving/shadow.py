@@ -10,30 +10,18 @@ so a bad promotion is caught before labels arrive.
 
 from __future__ import annotations
 
-import math
 import threading
 
 import numpy as np
 import numpy.typing as npt
 
+from driftguard.detectors import wilson_interval
 from driftguard.errors import ConfigurationError, DriftguardError
 from driftguard.serving.loaded import LoadedModel
 from driftguard.types import Signal
 from driftguard.validation import ValidatedBatch
 
 __all__ = ["Shadow"]
-
-Z95 = 1.959963984540054
-
-
-def wilson(successes: int, n: int) -> tuple[float, float]:
-    """Wilson 95% interval of a proportion (``(0, 1)`` without data)."""
-    if n == 0:
-        return 0.0, 1.0
-    p = successes / n
-    centre = (p + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
-    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / (1 + Z95**2 / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 class Shadow:
@@ -58,7 +46,7 @@ class Shadow:
 
     Examples
     --------
-    >>> wilson(0, 100)[1] < 0.04
+    >>> wilson_interval(0, 100)[1] < 0.04  # the band a shadow with no disagreement gets
     True
     """
 
@@ -131,7 +119,7 @@ class Shadow:
         if self.error_ is not None or self.compared_ < self.min_rows:
             status = "insufficient_data"
         else:
-            low, _ = wilson(self.disagreed_, self.compared_)
+            low, _ = wilson_interval(self.disagreed_, self.compared_)
             status = "breach" if low > self.max_disagreement else "ok"
         return Signal(
             f"shadow_disagreement:v{self.previous.version}",

@@ -21,7 +21,10 @@ can catch one type. The tree::
     │   ├── ConflictError            compare-and-set lost: ACTIVE changed meanwhile
     │   └── NoRollbackTargetError    no earlier known-good, non-quarantined version
     ├── UnknownRequestError    feedback names a request id that is not (or no longer) logged
-    └── ModelUnavailableError  a registered model is not loaded (yet) by this service
+    ├── ModelUnavailableError  a registered model is not loaded (yet) by this service
+    └── ClientRefusedError     the policy refuses a client flagged for probing the model
+        ├── ClientBlockedError     blocked outright (until ``retry_after`` seconds have passed)
+        └── RateLimitedError       over its allowed request rate (retry after ``retry_after`` s)
 
 Messages always name the offending column, argument or file, so that the CLI can print them
 as a single line and the service can return them as a 4xx body unchanged.
@@ -37,6 +40,8 @@ Examples
 from __future__ import annotations
 
 __all__ = [
+    "ClientBlockedError",
+    "ClientRefusedError",
     "ColumnTypeError",
     "ConfigurationError",
     "ConflictError",
@@ -49,6 +54,7 @@ __all__ = [
     "NoRollbackTargetError",
     "NotFittedError",
     "PolicyError",
+    "RateLimitedError",
     "RegistryError",
     "SchemaError",
     "SerializationError",
@@ -158,3 +164,22 @@ class UnknownRequestError(DriftguardError, LookupError):
 
 class ModelUnavailableError(DriftguardError):
     """The model exists but this service has not loaded it (yet); retry later."""
+
+
+class ClientRefusedError(DriftguardError):
+    """The policy refuses this client's request; ``retry_after`` seconds until it may retry.
+
+    ``retry_after`` is ``None`` when the refusal lasts until an operator releases the client.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class ClientBlockedError(ClientRefusedError):
+    """The client is blocked (it was flagged for probing and the policy blocks such clients)."""
+
+
+class RateLimitedError(ClientRefusedError):
+    """The client is over the request rate the policy allows flagged clients."""

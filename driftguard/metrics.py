@@ -135,6 +135,32 @@ METRIC_NAMES: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "counter", "Rollbacks decided but refused (ACTIVE moved meanwhile, no target)",
         ("model_name",),
     ),
+    "driftguard_adversarial_rows_total": (
+        "counter", "Rows scored by the per-request adversarial scorer", MODEL,
+    ),
+    "driftguard_adversarial_flagged_total": (
+        "counter", "Rows whose conformal p-value was at most the scorer's alpha", MODEL,
+    ),
+    "driftguard_probing_clients_flagged": (
+        "gauge", "Clients currently flagged for probing the model", ("model_name",),
+    ),
+    "driftguard_probing_flags_total": (
+        "counter", "Clients flagged for probing since start", (),
+    ),
+    "driftguard_probing_refused_total": (
+        "counter", "Requests of flagged clients refused, by action (rate_limit, block)",
+        ("action",),
+    ),
+    "driftguard_feedback_screened_total": (
+        "counter", "Feedback rows scored with the trusted version", MODEL,
+    ),
+    "driftguard_feedback_flagged_total": (
+        "counter", "Feedback rows flagged as likely poisoned (or from a quarantined source)",
+        MODEL,
+    ),
+    "driftguard_feedback_sources_quarantined": (
+        "gauge", "Feedback sources in quarantine", ("model_name",),
+    ),
 }  # fmt: skip
 
 

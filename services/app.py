@@ -21,17 +21,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from driftguard.guard import Guard, LabelSignals, SequentialSignals, WebhookSender
+from driftguard.guard import DefenseSignals, Guard, LabelSignals, SequentialSignals, WebhookSender
 from driftguard.metrics import ServiceMetrics, StateCollector
+from driftguard.metrics_defense import DefenseCollector
 from driftguard.metrics_guard import GuardCollector
-from driftguard.policy import default_policy, load_policy
+from driftguard.policy import Policy, default_policy, load_policy
 from driftguard.registry import Registry
-from driftguard.serving import Background, ModelHost, ModelOptions
+from driftguard.serving import Background, ClientGuard, Defender, ModelHost, ModelOptions
 from services.deps import Service
 from services.errors import install_handlers
 from services.middleware import ServiceMiddleware
 from services.responses import SafeJSONResponse
-from services.routers import feedback, health, inference, management, metrics
+from services.routers import defenses, feedback, health, inference, management, metrics
 from services.settings import Settings
 from services.token import resolve_admin_token, token_path
 
@@ -40,7 +41,7 @@ __all__ = ["create_app"]
 log = logging.getLogger("driftguard.serving")
 
 
-def _host(settings: Settings) -> ModelHost:
+def _host(settings: Settings, defender: Defender) -> ModelHost:
     options = ModelOptions(
         nonfinite=settings.nonfinite,
         monitoring=settings.monitoring,
@@ -55,19 +56,20 @@ def _host(settings: Settings) -> ModelHost:
         names=settings.model_names,
         prediction_rows=settings.prediction_log_rows,
         feedback_rows=settings.feedback_rows,
+        defender=defender,
     )
 
 
-def _guard(settings: Settings, host: ModelHost) -> Guard:
-    policy = load_policy(settings.policy) if settings.policy else default_policy()
+def _guard(settings: Settings, host: ModelHost, policy: Policy) -> Guard:
     webhook = WebhookSender(settings.webhook_url) if settings.webhook_url else None
     guard = Guard(
         host,
         policy,
         rollback=settings.guard_rollback,
         webhook=webhook,
-        sources=(LabelSignals(host),),
+        sources=(LabelSignals(host), DefenseSignals(host)),
     )
+    host.defender.on_event = guard.note
     if settings.sequential_arl:
         guard.sources += (SequentialSignals(settings.sequential_arl, note=guard.note),)
     return guard
@@ -84,12 +86,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             f"mode 0600): {token}",
             file=sys.stderr,
         )
-    host = _host(settings)
-    guard = _guard(settings, host)
+    policy = load_policy(settings.policy) if settings.policy else default_policy()
+    host = _host(settings, Defender(ClientGuard(policy.clients)))
+    guard = _guard(settings, host, policy)
     registry = CollectorRegistry()
     service = Service(host, ServiceMetrics(registry), settings, token, guard)
     registry.register(StateCollector(host.model_states, host.host_state))
     registry.register(GuardCollector(guard.metric_state))
+    registry.register(
+        DefenseCollector(lambda: host.defender.metrics([*host.loaded(), *host.pinned_models()]))
+    )
     loops = Background(
         host,
         watch_interval=settings.watch_interval_s,
@@ -117,7 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.service = service
     app.state.background = loops
     install_handlers(app)
-    for module in (health, inference, feedback, management, metrics):
+    for module in (health, inference, feedback, management, defenses, metrics):
         app.include_router(module.router)
     app.add_middleware(
         ServiceMiddleware, metrics=service.metrics, max_body_bytes=settings.max_body_bytes

@@ -1,6 +1,7 @@
 """Dependencies of the routes, as ``Annotated`` aliases.
 
-``ServiceDep`` is the app's :class:`Service` (model host, metrics, settings); ``AdminDep``
+``ServiceDep`` is the app's :class:`Service` (model host, metrics, settings); ``ClientDep``
+names the caller for per-client probing defences (token digest, else address); ``AdminDep``
 guards the management routes: a bearer token compared in constant time
 (:func:`hmac.compare_digest`), 401 without one.
 
@@ -12,6 +13,7 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from dataclasses import dataclass
 from typing import Annotated
@@ -25,7 +27,7 @@ from driftguard.serving import ModelHost
 from services.errors import UnauthorizedError
 from services.settings import Settings
 
-__all__ = ["AdminDep", "Service", "ServiceDep"]
+__all__ = ["AdminDep", "ClientDep", "Service", "ServiceDep", "client_id"]
 
 _bearer = HTTPBearer(auto_error=False, description="DRIFTGUARD_ADMIN_TOKEN")
 
@@ -60,5 +62,20 @@ def require_admin(
     return f"api:{client}"
 
 
+def client_id(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """Who is asking: a digest of the bearer token when one is sent, else the address.
+
+    The token itself is never kept (only the first 16 hex digits of its SHA-256).
+    """
+    if credentials is not None and credentials.credentials:
+        digest = hashlib.sha256(credentials.credentials.encode()).hexdigest()[:16]
+        return f"token:{digest}"
+    return f"addr:{request.client.host}" if request.client is not None else "addr:unknown"
+
+
 ServiceDep = Annotated[Service, Depends(get_service)]
+ClientDep = Annotated[str, Depends(client_id)]
 AdminDep = Annotated[str, Depends(require_admin)]

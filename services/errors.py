@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -26,6 +27,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from driftguard.errors import (
+    ClientBlockedError,
+    ClientRefusedError,
     ConfigurationError,
     ConflictError,
     DriftguardError,
@@ -33,6 +36,7 @@ from driftguard.errors import (
     InvalidInputError,
     ModelUnavailableError,
     NoRollbackTargetError,
+    RateLimitedError,
     RegistryError,
     SchemaError,
     SerializationError,
@@ -81,6 +85,9 @@ ERROR_STATUS: tuple[tuple[type[Exception], int], ...] = (
     (NoRollbackTargetError, 409),
     (RegistryError, 409),
     (ModelUnavailableError, 503),
+    (ClientBlockedError, 403),
+    (RateLimitedError, 429),
+    (ClientRefusedError, 403),
     (SerializationError, 500),
     (DriftguardError, 500),
 )
@@ -113,6 +120,9 @@ def _location(loc: tuple[Any, ...]) -> str:
 async def _library_error(request: Request, exc: Exception) -> JSONResponse:
     status = status_of(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    retry_after = getattr(exc, "retry_after", None)
+    if isinstance(exc, ClientRefusedError) and retry_after is not None:
+        headers = {"Retry-After": str(max(1, math.ceil(retry_after)))}
     message = str(exc) or "a valid bearer token is required"
     location = getattr(exc, "location", None)
     return JSONResponse(

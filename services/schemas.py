@@ -143,6 +143,9 @@ class FeedbackResponse(BaseModel):
     model_version: str
     request_id: str
     rows: int
+    flagged: int = 0
+    quarantined: bool = False
+    trusted_version: int | None = None
 
 
 class PromoteRequest(_Strict):

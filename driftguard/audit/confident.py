@@ -3,9 +3,12 @@
 Implemented from Northcutt, Jiang & Chuang (2021), "Confident Learning: Estimating Uncertainty
 in Dataset Labels", JAIR 70. The steps:
 
-1. **Out-of-fold probabilities.** A multinomial logistic regression (scikit-learn) is fitted
-   on K-1 folds of the standardised / one-hot encoding and predicts the held-out fold, so no
-   row is scored by a model that saw its (possibly wrong) label.
+1. **Out-of-fold probabilities.** The classifier is fitted on K-1 folds of the standardised /
+   one-hot encoding and predicts the held-out fold, so no row is scored by a model that saw
+   its (possibly wrong) label. The default classifier (``model="ensemble"``) averages the
+   probabilities of a multinomial logistic regression and an RBF support-vector machine
+   calibrated by Platt scaling (3-fold, inside the training folds); ``model="logistic"`` is
+   the logistic regression alone.
 2. **Per-class thresholds.** ``t_j`` is the mean predicted probability of class ``j`` over
    the rows labelled ``j`` (the expected self-confidence of that class).
 3. **Confident joint.** A row labelled ``i`` counts towards ``C[i, j]`` when its probability
@@ -22,9 +25,17 @@ reach such rows when the calibrated count rounds up; flagging them had no suppor
 
 ``rule="prune_by_noise_rate"`` (the default) is step 5 with that guard. With ``rule="both"``
 a row must also sit off the diagonal of the confident joint (the paper's *C+NR* variant):
-more precise, but with ``c=1.0`` it missed a quarter of the flips on breast_cancer. The
-default reached mean F1 0.84 / 0.88 / 0.91 there at 5 / 10 / 20% flips. Flagged rows are
-ranked by *self-confidence* ``p_{given label}``, lowest first.
+more precise, but it missed a quarter of the flips on breast_cancer. Flagged rows are ranked
+by *self-confidence* ``p_{given label}``, lowest first.
+
+Measured F1 (mean over two flip draws, worst draw in brackets) with the default rule: the
+logistic regression alone reached 0.83 (0.82) / 0.85 (0.82) / 0.91 (0.90) at 5 / 10 / 20%
+random flips on digits, 0.89 / 0.87 / 0.85 class-to-class (``y -> y + 1``), and 0.89 (0.88) /
+0.85 (0.80) / 0.90 on breast_cancer. The ensemble reached 0.88 (0.87) / 0.88 (0.87) / 0.94
+random and 0.93 / 0.91 / 0.94 class-to-class on digits, 0.89 (0.86) / 0.89 (0.88) / 0.94 on
+breast_cancer, flagging 0.1% (digits) and 0.2% (breast_cancer) of the clean rows. Averaging
+in a 10-nearest-neighbour classifier or an MLP did not help; the SVM alone flagged 1.4% of
+clean digits.
 
 Examples
 --------
@@ -44,10 +55,13 @@ import numpy.typing as npt
 
 from driftguard.errors import ConfigurationError, NotFittedError, TrainingDataError
 
-__all__ = ["RULES", "ConfidentLearning", "confident_joint", "find_label_issues"]
+__all__ = ["MODELS", "RULES", "ConfidentLearning", "confident_joint", "find_label_issues"]
 
 #: Ways to turn the confident joint into flagged rows.
 RULES = ("prune_by_noise_rate", "both")
+
+#: Out-of-fold classifiers.
+MODELS = ("ensemble", "logistic")
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -140,6 +154,9 @@ class ConfidentLearning:
         K of the K-fold cross-fitting (each class needs at least ``folds`` rows).
     rule : {"prune_by_noise_rate", "both"}, default "prune_by_noise_rate"
         How the confident joint becomes flagged rows (see the module docstring).
+    model : {"ensemble", "logistic"}, default "ensemble"
+        Out-of-fold classifier: logistic regression averaged with a calibrated RBF SVM, or
+        the logistic regression alone.
     c : float, default 0.1
         Inverse L2 strength of the logistic regression. Strong regularisation keeps the
         model from fitting the flipped labels (on breast_cancer, 10% flips: mean F1 0.88
@@ -180,10 +197,12 @@ class ConfidentLearning:
         rule: str = "prune_by_noise_rate",
         c: float = 0.1,
         seed: int = 0,
+        model: str = "ensemble",
     ) -> None:
         self.folds = folds
         self.rule = rule
         self.c = c
+        self.model = model
         self.seed = seed
 
     def _validate(self, y: IntArray) -> None:
@@ -191,6 +210,8 @@ class ConfidentLearning:
             raise ConfigurationError(f"folds must be an integer >= 2, got {self.folds!r}")
         if self.rule not in RULES:
             raise ConfigurationError(f"rule must be one of {RULES}, got {self.rule!r}")
+        if self.model not in MODELS:
+            raise ConfigurationError(f"model must be one of {MODELS}, got {self.model!r}")
         if not self.c > 0:
             raise ConfigurationError(f"c must be > 0, got {self.c!r}")
         counts = np.bincount(y)
@@ -205,7 +226,6 @@ class ConfidentLearning:
 
     def fit(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Self:
         """Cross-fit the classifier on encoded rows ``x`` and class indices ``y``; flag rows."""
-        from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedKFold
 
         features = np.asarray(x, dtype=np.float64)
@@ -215,15 +235,28 @@ class ConfidentLearning:
         probs = np.zeros((labels.size, k))
         splitter = StratifiedKFold(n_splits=self.folds, shuffle=True, random_state=self.seed)
         for train, held in splitter.split(features, labels):
-            model: Any = LogisticRegression(C=self.c, max_iter=2000)
-            model.fit(features[train], labels[train])
-            probs[np.ix_(held, model.classes_)] = model.predict_proba(features[held])
+            members = self._fold_models()
+            for model in members:
+                model.fit(features[train], labels[train])
+                cols = np.ix_(held, model.classes_)
+                probs[cols] += model.predict_proba(features[held]) / len(members)
         self.probabilities_ = probs
         self.confident_joint_, self.thresholds_, _ = confident_joint(probs, labels)
         self.self_confidence_ = probs[np.arange(labels.size), labels]
         self.suggested_ = probs.argmax(axis=1).astype(np.intp)
         self.issues_ = find_label_issues(probs, labels, self.rule)
         return self
+
+    def _fold_models(self) -> list[Any]:
+        from sklearn.linear_model import LogisticRegression
+
+        members: list[Any] = [LogisticRegression(C=self.c, max_iter=2000)]
+        if self.model == "ensemble":
+            from sklearn.calibration import CalibratedClassifierCV
+            from sklearn.svm import SVC
+
+            members.append(CalibratedClassifierCV(SVC(), ensemble=False, cv=3))
+        return members
 
     def check_fitted(self) -> None:
         """Raise :class:`NotFittedError` before :meth:`fit`."""

@@ -69,6 +69,7 @@ def audit_table(
         counts["confident"] = int(issues.size)
         details["confident"] = {
             "rule": cl.rule,
+            "model": cl.model,
             "folds": folds,
             "thresholds": {str(c): float(t) for c, t in zip(classes, cl.thresholds_, strict=True)},
         }

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from driftguard.cli.audit import add_audit_parser
+from driftguard.cli.bench_sections import BENCH_GUARD_SECTIONS
 from driftguard.cli.models import add_models_parser
 from driftguard.cli.render import drift_table, stderr_progress
 from driftguard.cli.serve import add_serve_parser
@@ -139,7 +140,9 @@ def _run_bench_serve(args: argparse.Namespace) -> int:
 def _run_bench_guard(args: argparse.Namespace) -> int:
     from driftguard.cli.bench_guard import run_bench_guard
 
-    return run_bench_guard(runs=args.runs, seed=args.seed, as_json=args.json)
+    return run_bench_guard(
+        runs=args.runs, seed=args.seed, as_json=args.json, only=args.only or BENCH_GUARD_SECTIONS
+    )
 
 
 def _add_bench_serve(bench_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -204,7 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
     drift.set_defaults(handler=_run_bench)
     _add_bench_serve(bench_sub)
     guard = bench_sub.add_parser(
-        "guard", help="sequential drift vs river, calibration false alarms and detection"
+        "guard",
+        help="sequential drift vs river, calibration, adversarial attacks, probing, poisoning",
+    )
+    guard.add_argument(
+        "--only",
+        nargs="+",
+        choices=BENCH_GUARD_SECTIONS,
+        help="run only these sections (default: all)",
     )
     guard.add_argument("--runs", type=int, default=200, help="calibration runs (default 200)")
     guard.add_argument("--seed", type=int, default=0, help="random seed")

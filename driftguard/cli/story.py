@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from driftguard.cli.render import fmt, table
+from driftguard.cli.story_attacks import adversarial_burst, poisoned_feedback, probing_client
 from driftguard.errors import ConfigurationError, DriftguardError
 from driftguard.registry import Registry
 
@@ -62,12 +63,14 @@ def _say(text: str) -> None:
 
 
 def _train(registry: Registry) -> None:
+    from driftguard.defenses import defense_artefacts
     from driftguard.training.pipeline import train_table
 
+    hooks = (defense_artefacts,)
     cols, y = _digits()
     _say("[1/5] training version 1 (regularized MLP, temperature-scaled) on digits ...")
     good = train_table({**cols, "digit": y}, "digit", name=NAME, model="mlp",
-                       options=TRAIN_OPTIONS, seed=0)  # fmt: skip
+                       options=TRAIN_OPTIONS, seed=0, artefacts=hooks)  # fmt: skip
     v1 = registry.register(NAME, good.draft, actor="demo", reason="clean training data")
     registry.promote(NAME, v1, actor="demo", reason="first version")
     _say(f"      version {v1}: test accuracy {good.draft.metrics['test']['accuracy']:.3f}")
@@ -75,7 +78,7 @@ def _train(registry: Registry) -> None:
     flipped = np.where(g.random(y.size) < 0.6, (y + 1) % 10, y)
     _say("[2/5] training version 2 on mislabelled data (60% of labels moved) ...")
     bad = train_table({**cols, "digit": flipped}, "digit", name=NAME, model="mlp",
-                      options=TRAIN_OPTIONS, seed=0)  # fmt: skip
+                      options=TRAIN_OPTIONS, seed=0, artefacts=hooks)  # fmt: skip
     v2 = registry.register(NAME, bad.draft, actor="demo", reason="mislabelled training data")
     _say(f"      version {v2} registered (version {v1} is ACTIVE)")
 
@@ -90,6 +93,7 @@ class _Service:
         from services.app import create_app
         from services.settings import Settings
 
+        self.root = registry
         self.token = secrets.token_urlsafe(24)
         settings = Settings(
             registry=registry,
@@ -151,6 +155,7 @@ def _phases(service: _Service, url: str) -> None:
     guard.note(NAME, 2, "traffic", "900 clean rows")
     clean = g.permutation(y.size)[:900]
     _drive(url, _records(cols, clean))
+    _attacks(service, url, cols, y, g)
     _say("      ... then 1200 drifted rows (brighter strokes, noise)")
     guard.note(NAME, 1, "traffic", "1200 drifted rows")
     drifted = g.permutation(y.size)[:1200]
@@ -165,7 +170,29 @@ def _phases(service: _Service, url: str) -> None:
         labels = [int(v) for v in y[labelled[offset : offset + rows]]]
         _post(f"{url}/feedback", {"request_id": request_id, "label": labels, "source": "demo"})
         offset += rows
+    _say("      ... and two more labellers, one of them poisoning (70% of labels moved)")
+    guard.note(NAME, 1, "traffic", "feedback from an honest and a poisoning labeller")
+    _say("      " + poisoned_feedback(url, NAME, cols, y))
     time.sleep(1.0)
+
+
+def _attacks(
+    service: _Service,
+    url: str,
+    cols: dict[str, np.ndarray[Any, Any]],
+    y: np.ndarray[Any, Any],
+    g: np.random.Generator,
+) -> None:
+    guard = service.app.state.service.guard
+    names = list(cols)
+    raw = np.column_stack([cols[n] for n in names])
+    _say("      ... then an adversarial burst: PGD digits (torch, 2 pixel levels) at version 1")
+    guard.note(NAME, 1, "traffic", "adversarial burst (PGD)")
+    picked = g.permutation(y.size)[:200]
+    _say("      " + adversarial_burst(url, service.root, NAME, raw[picked], y[picked]))
+    _say("      ... and a client probing the decision boundary with tiny random steps")
+    guard.note(NAME, 1, "traffic", "a client probes the boundary (random walk)")
+    _say("      " + probing_client(url, NAME, raw[picked[0]], names))
 
 
 def _timeline(service: _Service, started: float) -> str:
@@ -198,10 +225,14 @@ def _verdict(service: _Service) -> tuple[bool, str]:
         for e in events
         if e.kind == "decision" and e.text.startswith("rollback:") and "regression" in e.text
     ]
-    ok = len(rollbacks) == 1 and active == 1 and bool(reasons)
+    probing = any(e.kind == "probing" for e in events)
+    quarantined = any(e.kind == "poisoning" for e in events)
+    ok = len(rollbacks) == 1 and active == 1 and bool(reasons) and probing and quarantined
     return ok, (
         f"{len(rollbacks)} rollback(s), ACTIVE is version {active}, "
-        f"regression named: {'yes' if reasons else 'no'}"
+        f"regression named: {'yes' if reasons else 'no'}, "
+        f"probing client flagged: {'yes' if probing else 'no'}, "
+        f"poisoning source quarantined: {'yes' if quarantined else 'no'}"
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import json
 from typing import Any
@@ -68,6 +69,24 @@ def add_train_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="COL",
         help="read these numeric-coded columns as categories",
     )
+    p.add_argument(
+        "--audit",
+        default="off",
+        choices=("off", "warn", "drop", "fail"),
+        help="screen the labels first (confident learning): warn, drop flagged rows, or fail "
+        "when more than --audit-max-share are flagged (default: off)",
+    )
+    p.add_argument(
+        "--audit-max-share",
+        type=float,
+        default=0.05,
+        help="with --audit fail: largest share of flagged rows still accepted (default 0.05)",
+    )
+    p.add_argument(
+        "--no-defenses",
+        action="store_true",
+        help="do not fit the adversarial and poisoning defences stored with the checkpoint",
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--promote", action="store_true", help="make the new version ACTIVE")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -112,12 +131,28 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _run_train(args: argparse.Namespace) -> int:
+    from driftguard.cli.train_gate import audit_gate
+    from driftguard.defenses import defense_artefacts
     from driftguard.registry import Registry
     from driftguard.training.pipeline import train_table
 
     options = _options(args)
     raw = read_table(args.data)
     cols, _, cats = align(raw, raw, args.categorical, (args.data, args.data))
+    cols, audit = audit_gate(
+        cols,
+        args.target,
+        mode=args.audit,
+        max_share=args.audit_max_share,
+        seed=args.seed,
+        categorical=cats,
+    )
+    if audit["mode"] != "off" and not args.json:
+        print(
+            f"audit ({audit['mode']}): {audit['flagged']} of {audit['rows']} rows flagged, "
+            f"{audit['dropped']} dropped"
+        )
+    artefacts = () if args.no_defenses else (defense_artefacts,)
     run = train_table(
         cols,
         args.target,
@@ -126,7 +161,12 @@ def _run_train(args: argparse.Namespace) -> int:
         categorical=cats,
         options=options,
         seed=args.seed,
+        artefacts=artefacts,
     )
+    if audit["mode"] != "off":
+        draft = run.draft
+        metrics = {**draft.metrics, "audit": audit}
+        run = dataclasses.replace(run, draft=dataclasses.replace(draft, metrics=metrics))
     registry = Registry(registry_root(args))
     actor = f"cli:{getpass.getuser()}"
     version = registry.register(args.name, run.draft, actor=actor, reason="driftguard train")
@@ -141,6 +181,7 @@ def _run_train(args: argparse.Namespace) -> int:
                     "promoted": args.promote,
                     "metrics": dict(run.metrics),
                     "leakage": [item.to_dict() for item in run.leakage],
+                    "audit": audit,
                 },
                 indent=2,
             )

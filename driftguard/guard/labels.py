@@ -106,10 +106,8 @@ class LabelSignals:
             reference_accuracy=model.reference_accuracy,
             max_accuracy_drop=self.max_accuracy_drop,
         )
-        items = self.host.feedback.recent(model.name, model.version)
-        if items:
-            proba = np.concatenate([f.prediction.probabilities for f in items])
-            labels = np.concatenate([np.asarray(f.labels, dtype=np.int64) for f in items])
+        proba, labels = self.host.feedback.usable(model.name, model.version)
+        if len(labels):  # flagged (possibly poisoned) feedback never enters calibration
             monitor.update(proba, labels)
         signals = monitor.signals()
         self._cache[key] = (received, signals)

@@ -17,13 +17,16 @@ Examples
 """
 
 from driftguard.policy.alerts import alert_payload, fingerprint, rfc3339
+from driftguard.policy.clients import CLIENT_ACTIONS, ClientPolicy
 from driftguard.policy.decide import decide, window_verdict
 from driftguard.policy.loader import default_policy, load_policy, parse_policy
 from driftguard.policy.rules import Clear, Confirm, Policy, Rule
 from driftguard.policy.state import Decision, Evidence, PolicyState, RuleState
 
 __all__ = [
+    "CLIENT_ACTIONS",
     "Clear",
+    "ClientPolicy",
     "Confirm",
     "Decision",
     "Evidence",

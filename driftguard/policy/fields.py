@@ -170,5 +170,6 @@ POLICY_FIELDS: dict[str, Callable[[Any], Any]] = {
     "mode": _choice(MODES, "mode"),
     "cooldown_s": check_cooldown,
     "rules": lambda v: v,
+    "clients": lambda v: v,  # read as ClientPolicy
 }
 """Checker of each top-level key."""

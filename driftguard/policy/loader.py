@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 
 from driftguard.errors import ConfigurationError, PolicyError
+from driftguard.policy.clients import CLIENT_FIELDS, ClientPolicy
 from driftguard.policy.fields import CLEAR_FIELDS, CONFIRM_FIELDS, POLICY_FIELDS, RULE_FIELDS
 from driftguard.policy.rules import Clear, Confirm, Policy, Rule
 
@@ -130,6 +131,9 @@ class _Reader:
         except ConfigurationError as exc:  # pragma: no cover - every field was checked above
             raise self.fail(node, str(exc)) from None
 
+    def clients(self, node: yaml.Node, line: int) -> ClientPolicy:
+        return ClientPolicy(**self.mapping(node, "clients", CLIENT_FIELDS, line=line))
+
     def rules(self, node: yaml.Node, line: int) -> tuple[Rule, ...]:
         if not isinstance(node, yaml.SequenceNode):
             raise self.fail(node, "rules must be a list of rules (each starting with '- name:')")
@@ -149,7 +153,11 @@ class _Reader:
         if root is None:
             raise self.fail(1, "the policy is empty (expected 'version: 1', 'mode' and 'rules')")
         values = self.mapping(
-            root, "the policy", POLICY_FIELDS, required=_REQUIRED_TOP, nested={"rules": self.rules}
+            root,
+            "the policy",
+            POLICY_FIELDS,
+            required=_REQUIRED_TOP,
+            nested={"rules": self.rules, "clients": self.clients},
         )
         return Policy(source=self.source, **values)
 

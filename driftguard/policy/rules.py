@@ -20,6 +20,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from driftguard.errors import ConfigurationError
+from driftguard.policy.clients import ClientPolicy
 from driftguard.policy.fields import (
     MAX_WINDOWS,
     MODES,
@@ -184,6 +185,8 @@ class Policy:
         Format version (1).
     source : str
         Where the policy came from (a file path, ``<default>`` or ``<code>``).
+    clients : ClientPolicy
+        What happens to clients flagged for probing (``clients:`` block).
 
     Examples
     --------
@@ -196,6 +199,7 @@ class Policy:
     rules: tuple[Rule, ...] = ()
     version: int = 1
     source: str = "<code>"
+    clients: ClientPolicy = field(default_factory=ClientPolicy)
 
     def __post_init__(self) -> None:
         POLICY_FIELDS["mode"](self.mode)

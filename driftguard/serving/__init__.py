@@ -5,12 +5,17 @@ The FastAPI service (``services/``) is a thin layer over :class:`ModelHost` and
 """
 
 from driftguard.serving.background import Background
+from driftguard.serving.clients import ClientGuard
+from driftguard.serving.defender import Defender, DefenderState, Screening
 from driftguard.serving.feedback import Feedback, FeedbackStore, LoggedPrediction, PredictionLog
 from driftguard.serving.host import ModelHost
-from driftguard.serving.loaded import LoadedModel, ModelOptions, load_model
+from driftguard.serving.loaded import LoadedModel, ModelOptions, Served, load_model
 
 __all__ = [
     "Background",
+    "ClientGuard",
+    "Defender",
+    "DefenderState",
     "Feedback",
     "FeedbackStore",
     "LoadedModel",
@@ -18,5 +23,7 @@ __all__ = [
     "ModelHost",
     "ModelOptions",
     "PredictionLog",
+    "Screening",
+    "Served",
     "load_model",
 ]

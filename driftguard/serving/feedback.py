@@ -64,6 +64,19 @@ class Feedback:
     labels: tuple[int, ...]
     source: str
     time: float
+    flags: tuple[bool, ...] = ()
+    p_values: tuple[float, ...] = ()
+    quarantined: bool = False
+    trusted_version: int | None = None
+
+    def usable(self) -> npt.NDArray[np.bool_]:
+        """Rows that may be used (calibration, export): not flagged, source not quarantined."""
+        n = len(self.labels)
+        if self.quarantined:
+            return np.zeros(n, dtype=bool)
+        if not self.flags:
+            return np.ones(n, dtype=bool)
+        return ~np.asarray(self.flags, dtype=bool)
 
 
 def _check_size(max_rows: int) -> None:
@@ -188,6 +201,21 @@ class FeedbackStore:
                 key = (old.prediction.model, old.prediction.version)
                 self.evicted_[key] = self.evicted_.get(key, 0) + len(old.labels)
         return self
+
+    def usable(
+        self, model: str, version: int | None = None
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+        """Probabilities and labels of the usable rows (flagged feedback left out)."""
+        proba: list[npt.NDArray[np.float64]] = []
+        labels: list[npt.NDArray[np.int64]] = []
+        for item in self.recent(model, version):
+            keep = item.usable()
+            if keep.any():
+                proba.append(item.prediction.probabilities[keep])
+                labels.append(np.asarray(item.labels, dtype=np.int64)[keep])
+        if not proba:
+            return np.zeros((0, 0)), np.zeros(0, dtype=np.int64)
+        return np.concatenate(proba), np.concatenate(labels)
 
     def recent(self, model: str, version: int | None = None) -> list[Feedback]:
         """Stored feedback of a model (and version), oldest first."""

@@ -31,6 +31,7 @@ from driftguard.errors import (
 )
 from driftguard.metrics import HostState, ModelState
 from driftguard.registry import ActiveState, Registry, Status
+from driftguard.serving.defender import Defender
 from driftguard.serving.feedback import FeedbackStore, LoggedPrediction, PredictionLog
 from driftguard.serving.loaded import LoadedModel, ModelOptions, load_model
 from driftguard.serving.shadow import Shadow
@@ -57,6 +58,8 @@ class ModelHost:
         used evicted).
     prediction_rows, feedback_rows : int
         Bounds of the prediction log and the feedback store.
+    defender : Defender or None
+        Probing, adversarial and poisoning defences (default: alert-only client policy).
 
     Examples
     --------
@@ -75,6 +78,7 @@ class ModelHost:
         pinned: int = 4,
         prediction_rows: int = 100_000,
         feedback_rows: int = 100_000,
+        defender: Defender | None = None,
     ) -> None:
         self.registry = registry
         self.options = options if options is not None else ModelOptions()
@@ -82,6 +86,7 @@ class ModelHost:
         self.pinned = pinned
         self.predictions = PredictionLog(prediction_rows)
         self.feedback = FeedbackStore(feedback_rows)
+        self.defender = defender if defender is not None else Defender()
         self._active: dict[str, LoadedModel] = {}
         self._pinned: OrderedDict[tuple[str, int], LoadedModel] = OrderedDict()
         self._shadows: dict[str, Shadow] = {}
@@ -145,6 +150,21 @@ class ModelHost:
                     self._pinned.popitem(last=False)
             self._pinned.move_to_end(key)
             return found
+
+    def trusted(self, name: str) -> LoadedModel | None:
+        """The version feedback is screened with (the trusted one).
+
+        ACTIVE if it is known-good, else the newest known-good version (loaded and pinned),
+        else ACTIVE itself (nothing better exists yet).
+        """
+        active = self._active.get(name)
+        statuses = {v.version: v.status for v in self.registry.versions(name)}
+        if active is not None and statuses.get(active.version) == Status.KNOWN_GOOD:
+            return active
+        good = [v for v, st in statuses.items() if st == Status.KNOWN_GOOD]
+        if good:
+            return self.get_version(name, max(good))
+        return active
 
     def record(
         self, model: LoadedModel, batch: ValidatedBatch, proba: npt.NDArray[np.float64]

@@ -90,7 +90,17 @@ def accept_feedback(
     else:
         prediction = _predict_records(host, model, records or [])
         codes = label_codes(prediction.labels, label, prediction.n_rows)
-    feedback = Feedback(prediction, codes, source, time.time())
+    screening = host.defender.screen(host.trusted(prediction.model), prediction, codes, source)
+    feedback = Feedback(
+        prediction,
+        codes,
+        source,
+        time.time(),
+        flags=screening.flags,
+        p_values=screening.p_values,
+        quarantined=screening.quarantined,
+        trusted_version=screening.trusted_version,
+    )
     host.feedback.add(feedback)
     return feedback
 

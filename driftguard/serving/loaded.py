@@ -16,14 +16,17 @@ import numpy as np
 import numpy.typing as npt
 
 from driftguard.checkpoint import Checkpoint
+from driftguard.defenses import Defenses, load_defenses
 from driftguard.metrics import ModelState
 from driftguard.monitor import WindowMonitor
 from driftguard.profile import ReferenceProfile
 from driftguard.schema import Schema
+from driftguard.serving.flags import FlagCounter
 from driftguard.training.predictor import Predictor, load_predictor
+from driftguard.training.temperature import apply_temperature
 from driftguard.validation import InputValidator, ValidatedBatch
 
-__all__ = ["LoadedModel", "ModelOptions", "load_model"]
+__all__ = ["LoadedModel", "ModelOptions", "Served", "load_model"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,22 @@ class ModelOptions:
 
 
 @dataclass(frozen=True, eq=False)
+class Served:
+    """What a prediction produced: probabilities, the encoded rows, adversarial scores.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Served(np.ones((1, 2)) / 2).scores is None
+    True
+    """
+
+    proba: npt.NDArray[np.float64]
+    encoded: npt.NDArray[np.float32] | None = None
+    scores: Any = None  # RequestScores of the version's RequestScorer, when it has one
+
+
+@dataclass(frozen=True, eq=False)
 class LoadedModel:
     """Everything needed to serve and watch one version (see :func:`load_model`).
 
@@ -79,6 +98,8 @@ class LoadedModel:
     load_seconds: float
     loaded_at: float
     metrics: dict[str, Any] = field(default_factory=dict)
+    defenses: Defenses = field(default_factory=Defenses)
+    adversarial: FlagCounter = field(default_factory=FlagCounter)
     _counts: dict[str, int] = field(default_factory=lambda: {"scored": 0})
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -113,6 +134,42 @@ class LoadedModel:
         with self._lock:
             self._counts["scored"] += batch.n_rows
         return proba
+
+    def serve(self, batch: ValidatedBatch) -> Served:
+        """Predict validated rows and, when the version has a request scorer, score them.
+
+        The scores come from the same forward pass as the prediction (penultimate features
+        and logits together), so they cost a few vector operations per row, not a second
+        pass; each row's conformal flag is counted in :attr:`adversarial`.
+        """
+        scorer = self.defenses.scorer
+        if scorer is None and self.defenses.probe is None:
+            return Served(self.predict_proba(batch))
+        encoder = self.predictor.encoder
+        if batch.matrix is not None and encoder.all_numeric:
+            x = encoder.transform_matrix(batch.matrix)
+        else:
+            x = encoder.transform(batch.columns)
+        if scorer is None:
+            proba = self.predictor.predict_proba_encoded(x)
+            scores = None
+        else:
+            features, logits = self.predictor.features_and_logits_encoded(x)
+            proba = apply_temperature(logits, self.predictor.temperature)
+            scores = scorer.score(features, logits, self._raw(batch))
+            self.adversarial.add(scores.flags())
+        with self._lock:
+            self._counts["scored"] += batch.n_rows
+        return Served(proba, x, scores)
+
+    def _raw(self, batch: ValidatedBatch) -> npt.NDArray[np.float64] | None:
+        """The raw numeric matrix in schema order (None when a feature is categorical)."""
+        if batch.matrix is not None:
+            return np.asarray(batch.matrix, dtype=np.float64)
+        if not self.predictor.encoder.all_numeric:
+            return None
+        names = self.schema.names
+        return np.column_stack([np.asarray(batch.columns[n], dtype=np.float64) for n in names])
 
     def state(self, role: str, dropped: dict[str, int], feedback_rows: int) -> ModelState:
         """The snapshot :class:`~driftguard.metrics.StateCollector` exports."""
@@ -159,6 +216,7 @@ def load_model(
     predictor = load_predictor(checkpoint)
     profile = checkpoint.profile()
     validator = InputValidator(predictor.encoder.schema, nonfinite=options.nonfinite)
+    defenses = load_defenses(checkpoint)
     monitor = (
         WindowMonitor(profile, window_size=options.window_size, queue_rows=options.queue_rows)
         if options.monitoring
@@ -175,4 +233,5 @@ def load_model(
         load_seconds=time.perf_counter() - start,
         loaded_at=time.time(),
         metrics=dict(checkpoint.manifest.metrics),
+        defenses=defenses,
     )

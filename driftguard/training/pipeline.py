@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,16 +22,46 @@ import numpy.typing as npt
 from driftguard.checkpoint import CheckpointDraft
 from driftguard.errors import ConfigurationError
 from driftguard.profile import ReferenceProfile
-from driftguard.schema import Columns, infer_schema, take_rows
+from driftguard.schema import Columns, Schema, infer_schema, take_rows
 from driftguard.training.encoding import TabularEncoder
 from driftguard.training.hygiene import LeakageReport, leakage_report, split_target
 from driftguard.training.metrics import classification_metrics, ece
 from driftguard.training.model_card import model_card
+from driftguard.training.predictor import Predictor
 from driftguard.training.temperature import apply_temperature, softmax
+from driftguard.types import FeatureKind
 
-__all__ = ["TrainedRun", "split_rows", "train_table"]
+__all__ = ["ArtefactInputs", "TrainedRun", "split_rows", "train_table"]
 
 TORCH_MODELS = ("mlp", "cnn")
+
+
+@dataclass(frozen=True, eq=False)
+class ArtefactInputs:
+    """What a checkpoint artefact hook sees once the model is trained.
+
+    ``train`` rows fitted the model; ``test`` rows were never fitted on (only measured), so
+    they are the clean calibration split of conformal thresholds. ``raw_*`` are the numeric
+    columns before encoding, in schema order (``None`` when a feature is categorical).
+
+    Examples
+    --------
+    >>> ArtefactInputs.__dataclass_fields__["x_test"].type
+    'npt.NDArray[np.float32]'
+    """
+
+    predictor: Predictor
+    x_train: npt.NDArray[np.float32]
+    y_train: npt.NDArray[np.intp]
+    x_test: npt.NDArray[np.float32]
+    y_test: npt.NDArray[np.intp]
+    raw_train: npt.NDArray[np.float64] | None
+    raw_test: npt.NDArray[np.float64] | None
+    seed: int
+
+
+#: A hook that adds files (name -> bytes) to the checkpoint, e.g. adversarial defences.
+ArtefactHook = Callable[[ArtefactInputs], Mapping[str, bytes]]
 
 
 @dataclass(frozen=True)
@@ -84,8 +114,13 @@ def train_table(
     seed: int = 0,
     fractions: tuple[float, float] = (0.2, 0.2),
     profile_resamples: int = 300,
+    artefacts: Sequence[ArtefactHook] = (),
 ) -> TrainedRun:
-    """Train a classifier on a table and return its checkpoint draft."""
+    """Train a classifier on a table and return its checkpoint draft.
+
+    Every hook in ``artefacts`` is called with the trained model and its splits
+    (:class:`ArtefactInputs`) and the files it returns are stored in the checkpoint.
+    """
     cols, y_raw = split_target(data, target)
     labels, y = np.unique(np.asarray(y_raw).astype(str), return_inverse=True)
     schema = infer_schema(cols, categorical=[c for c in categorical if c != target])
@@ -98,12 +133,12 @@ def train_table(
     )
     opts = dict(options or {})
     if model in TORCH_MODELS:
-        files, config, logits, temperature, report = _train_torch(
+        files, config, logits, temperature, report, model_obj = _train_torch(
             model, opts, seed, (x_train, y[train]), (x_val, y[val]), x_test
         )
         framework = "torch"
     else:
-        files, config, logits, temperature, report = _train_sklearn(
+        files, config, logits, temperature, report, model_obj = _train_sklearn(
             model, opts, seed, (x_train, y[train]), (x_val, y[val]), x_test
         )
         framework = "sklearn"
@@ -121,6 +156,20 @@ def train_table(
         take_rows(cols, train), schema
     )
     files["encoder.json"] = json.dumps(encoder.to_dict()).encode()
+    if artefacts:
+        predictor = Predictor(framework, encoder, tuple(labels.tolist()), temperature, model_obj)
+        inputs = ArtefactInputs(
+            predictor,
+            x_train,
+            y[train],
+            x_test,
+            y[test],
+            _raw(cols, schema, train),
+            _raw(cols, schema, test),
+            seed,
+        )
+        for hook in artefacts:
+            files.update(hook(inputs))
     config = {
         **config,
         "target": target,
@@ -160,7 +209,9 @@ def train_table(
 
 
 Split = tuple[npt.NDArray[np.float32], npt.NDArray[np.intp]]
-Outcome = tuple[dict[str, bytes], dict[str, Any], npt.NDArray[np.float64], float, dict[str, Any]]
+Outcome = tuple[
+    dict[str, bytes], dict[str, Any], npt.NDArray[np.float64], float, dict[str, Any], Any
+]
 
 
 def _train_torch(
@@ -181,6 +232,7 @@ def _train_torch(
         logits,
         trainer.temperature_,
         trainer.report_.to_dict(),
+        trainer.model_,
     )
 
 
@@ -195,4 +247,11 @@ def _train_sklearn(
     logits = np.log(np.clip(trainer.estimator_.predict_proba(x_test), 1e-12, 1.0))
     files = {"model.skops": save_estimator(trainer.estimator_)}
     config = {"model": model, "params": opts}
-    return files, config, logits, trainer.temperature_, {}
+    return files, config, logits, trainer.temperature_, {}, trainer.estimator_
+
+
+def _raw(cols: Columns, schema: Schema, rows: npt.NDArray[np.intp]) -> Any:
+    """Numeric columns of ``rows`` as a float matrix in schema order (None if any is not)."""
+    if any(f.kind is not FeatureKind.NUMERIC for f in schema.features):
+        return None
+    return np.column_stack([np.asarray(cols[n], dtype=np.float64)[rows] for n in schema.names])

@@ -58,6 +58,40 @@ class Predictor:
         proba = np.asarray(self.model.predict_proba(x), dtype=np.float64)
         return np.asarray(np.log(np.clip(proba, 1e-12, 1.0)), dtype=np.float64)
 
+    def features_and_logits_encoded(
+        self, x: npt.NDArray[np.float32]
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64]]:
+        """Penultimate features (float32, as the network computes them) and logits, one pass.
+
+        For a torch network that offers ``features_and_logits`` (:class:`MLP`: the output of
+        the last hidden block; :class:`SmallCNN`: the flattened input of the head's
+        ``Linear``) the features are those activations, in eval mode. For scikit-learn and
+        any other model the features are the encoded rows ``x`` themselves. The logits equal
+        :meth:`logits_encoded` (float64).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from driftguard.schema import infer_schema
+        >>> from driftguard.training.encoding import TabularEncoder
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> x = np.array([[0.0], [1.0], [2.0], [3.0]], dtype=np.float32)
+        >>> enc = TabularEncoder(infer_schema({"a": x[:, 0]})).fit({"a": x[:, 0]})
+        >>> p = Predictor("sklearn", enc, ("0", "1"), 1.0,
+        ...               LogisticRegression().fit(x, [0, 0, 1, 1]))
+        >>> feats, logits = p.features_and_logits_encoded(x)
+        >>> feats.shape, bool(np.allclose(logits, p.logits_encoded(x)))
+        ((4, 1), True)
+        """
+        if self.framework == "torch" and hasattr(self.model, "features_and_logits"):
+            import torch
+
+            with torch.no_grad():
+                self.model.eval()
+                h, out = self.model.features_and_logits(torch.from_numpy(np.ascontiguousarray(x)))
+            return h.numpy(), np.asarray(out.numpy(), dtype=np.float64)
+        return np.asarray(x), self.logits_encoded(x)
+
     def predict_proba(self, columns: Any) -> npt.NDArray[np.float64]:
         """Calibrated class probabilities, columns in the order of :attr:`labels`."""
         return apply_temperature(self.logits(columns), self.temperature)

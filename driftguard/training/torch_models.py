@@ -73,6 +73,21 @@ class MLP(nn.Module):
         out: torch.Tensor = self.net(x)
         return out
 
+    def features_and_logits(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Penultimate activations (the input of the last ``Linear``) and logits, one pass.
+
+        Examples
+        --------
+        >>> h, z = MLP(4, (8,), 3).eval().features_and_logits(torch.zeros(2, 4))
+        >>> tuple(h.shape), tuple(z.shape)
+        ((2, 8), (2, 3))
+        """
+        *body, last = self.net
+        for layer in body:
+            x = layer(x)
+        out: torch.Tensor = last(x)
+        return x, out
+
 
 class SmallCNN(nn.Module):
     """Convolution blocks on rows reshaped to ``image_shape``, then a linear classifier.
@@ -109,6 +124,22 @@ class SmallCNN(nn.Module):
         """Logits of flat rows ``x`` of shape ``(n, C*H*W)``."""
         out: torch.Tensor = self.head(self.features(x.reshape(-1, *self.image_shape)))
         return out
+
+    def features_and_logits(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The flattened input of the head's ``Linear`` (after its dropout) and the logits.
+
+        Examples
+        --------
+        >>> h, z = SmallCNN((1, 8, 8), (4, 8), 10).eval().features_and_logits(torch.zeros(3, 64))
+        >>> tuple(h.shape), tuple(z.shape)
+        ((3, 32), (3, 10))
+        """
+        *body, last = self.head
+        h = self.features(x.reshape(-1, *self.image_shape))
+        for layer in body:
+            h = layer(h)
+        out: torch.Tensor = last(h)
+        return h, out
 
 
 def mixup(

@@ -24,7 +24,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.post("/feedback", response_model=FeedbackResponse, responses=ERRORS)
 async def feedback(body: FeedbackRequest, service: ServiceDep) -> SafeJSONResponse:
-    """Store labels for a prediction (``request_id``) or for rows sent along (``records``)."""
+    """Store labels for a prediction (``request_id``) or for rows sent along (``records``).
+
+    Every label is screened with the trusted (known-good) version first; ``flagged`` rows and
+    all rows of a quarantined ``source`` are kept for inspection but never used.
+    """
     stored = await run_in_threadpool(
         lambda: accept_feedback(
             service.host,
@@ -41,6 +45,9 @@ async def feedback(body: FeedbackRequest, service: ServiceDep) -> SafeJSONRespon
         "model_version": str(p.version),
         "request_id": p.request_id,
         "rows": len(stored.labels),
+        "flagged": int((~stored.usable()).sum()),
+        "quarantined": stored.quarantined,
+        "trusted_version": stored.trusted_version,
     }
     return SafeJSONResponse(
         content, headers={"X-Model-Name": p.model, "X-Model-Version": str(p.version)}

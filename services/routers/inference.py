@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from driftguard.serving import LoadedModel
 from driftguard.validation import ValidatedBatch
 from services import v2
-from services.deps import Service, ServiceDep
+from services.deps import ClientDep, Service, ServiceDep
 from services.responses import SafeJSONResponse
 from services.schemas import (
     MAX_VERSION,
@@ -37,9 +37,11 @@ router = APIRouter(tags=["inference"])
 NamePath = Annotated[str, Path(max_length=200)]
 VersionPath = Annotated[int, Path(ge=1, le=MAX_VERSION)]
 ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "The client is blocked (flagged for probing the model)"},
     404: {"description": "Unknown model or version"},
     413: {"description": "Body over the size limit"},
     422: {"description": "The input does not fit the model's schema; the message names the field"},
+    429: {"description": "The client is rate-limited (flagged for probing the model)"},
     503: {"description": "Model not loaded yet"},
 }
 
@@ -53,21 +55,28 @@ def _headers(model: LoadedModel, request_id: str) -> dict[str, str]:
 
 
 def _score(
-    service: Service, model: LoadedModel, parse: Callable[[], ValidatedBatch]
+    service: Service, model: LoadedModel, parse: Callable[[], ValidatedBatch], client: str
 ) -> tuple[ValidatedBatch, npt.NDArray[np.float64], str]:
     batch = parse()
     start = time.perf_counter()
-    proba = model.predict_proba(batch)
+    served = model.serve(batch)
     service.metrics.inference(model.name, str(model.version), time.perf_counter() - start)
-    return batch, proba, service.host.record(model, batch, proba)
+    request_id = service.host.record(model, batch, served.proba)
+    service.host.defender.observe(model, served, client)
+    return batch, served.proba, request_id
 
 
 async def _run(
-    service: Service, model: LoadedModel, parse: Callable[[], ValidatedBatch], rows: int
+    service: Service,
+    model: LoadedModel,
+    parse: Callable[[], ValidatedBatch],
+    rows: int,
+    client: str,
 ) -> tuple[ValidatedBatch, npt.NDArray[np.float64], str]:
+    service.host.defender.clients.admit(client)
     if rows <= service.settings.inline_rows:
-        return _score(service, model, parse)
-    return await run_in_threadpool(_score, service, model, parse)
+        return _score(service, model, parse, client)
+    return await run_in_threadpool(_score, service, model, parse, client)
 
 
 def _rows_hint(request: InferenceRequest) -> int:
@@ -75,9 +84,11 @@ def _rows_hint(request: InferenceRequest) -> int:
     return shape[0] if shape else 0
 
 
-async def _infer(service: Service, model: LoadedModel, body: InferenceRequest) -> SafeJSONResponse:
+async def _infer(
+    service: Service, model: LoadedModel, body: InferenceRequest, client: str
+) -> SafeJSONResponse:
     _, proba, request_id = await _run(
-        service, model, lambda: v2.decode(body, model.validator), _rows_hint(body)
+        service, model, lambda: v2.decode(body, model.validator), _rows_hint(body), client
     )
     outputs = v2.encode_outputs(body, model.labels, proba)
     content = {
@@ -91,9 +102,11 @@ async def _infer(service: Service, model: LoadedModel, body: InferenceRequest) -
 
 
 @router.post("/v2/models/{name}/infer", response_model=InferenceResponse, responses=ERRORS)
-async def infer(name: NamePath, body: InferenceRequest, service: ServiceDep) -> SafeJSONResponse:
+async def infer(
+    name: NamePath, body: InferenceRequest, service: ServiceDep, client: ClientDep
+) -> SafeJSONResponse:
     """Predict with the ACTIVE version."""
-    return await _infer(service, service.host.get(name), body)
+    return await _infer(service, service.host.get(name), body, client)
 
 
 @router.post(
@@ -102,19 +115,25 @@ async def infer(name: NamePath, body: InferenceRequest, service: ServiceDep) -> 
     responses=ERRORS,
 )
 async def infer_version(
-    name: NamePath, version: VersionPath, body: InferenceRequest, service: ServiceDep
+    name: NamePath,
+    version: VersionPath,
+    body: InferenceRequest,
+    service: ServiceDep,
+    client: ClientDep,
 ) -> SafeJSONResponse:
     """Predict with a given version (loaded on first use, then kept warm)."""
     model = await run_in_threadpool(service.host.get_version, name, version)
-    return await _infer(service, model, body)
+    return await _infer(service, model, body, client)
 
 
 @router.post("/predict/{name}", response_model=PredictResponse, responses=ERRORS)
-async def predict(name: NamePath, body: PredictRequest, service: ServiceDep) -> SafeJSONResponse:
+async def predict(
+    name: NamePath, body: PredictRequest, service: ServiceDep, client: ClientDep
+) -> SafeJSONResponse:
     """Predict rows given as ``{"records": [{feature: value, ...}, ...]}``."""
     model = service.host.get(name)
     _, proba, request_id = await _run(
-        service, model, lambda: model.validator.records(body.records), len(body.records)
+        service, model, lambda: model.validator.records(body.records), len(body.records), client
     )
     labels = model.labels
     content = {

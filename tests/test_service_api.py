@@ -306,6 +306,9 @@ def test_feedback_by_request_id(client: TestClient) -> None:
         "model_version": "1",
         "request_id": request_id,
         "rows": 2,
+        "flagged": 0,  # these checkpoints carry no feedback screen: nothing is held back
+        "quarantined": False,
+        "trusted_version": None,
     }
     assert response.headers["X-Model-Version"] == "1"
     again = client.post("/feedback", json={"request_id": request_id, "label": ["0", "1"]})

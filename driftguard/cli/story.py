@@ -173,6 +173,9 @@ def _phases(service: _Service, url: str) -> None:
     _say("      ... and two more labellers, one of them poisoning (70% of labels moved)")
     guard.note(NAME, 1, "traffic", "feedback from an honest and a poisoning labeller")
     _say("      " + poisoned_feedback(url, NAME, cols, y))
+    _say("      ... and 300 more clean rows, so that the guard evaluates another window")
+    guard.note(NAME, 1, "traffic", "300 clean rows")
+    _drive(url, _records(cols, g.permutation(y.size)[:300]))
     time.sleep(1.0)
 
 
@@ -195,9 +198,20 @@ def _attacks(
     _say("      " + probing_client(url, NAME, raw[picked[0]], names))
 
 
+def _what(event: Any) -> str:
+    """A timeline line; a decision names the rules it fired (the reason says why)."""
+    fired = event.details.get("rules_fired") if event.kind == "decision" else None
+    if not fired:
+        return str(event.text)[:110]
+    action = event.details.get("action", "")
+    held = event.details.get("suppressed_by")
+    text = f"{action}: rules fired: {', '.join(fired)}" + (f" (held back: {held})" if held else "")
+    return text[:110]
+
+
 def _timeline(service: _Service, started: float) -> str:
     events = service.app.state.service.guard.timeline(NAME)
-    rows = [[f"+{e.time - started:5.1f}s", f"v{e.version}", e.kind, e.text[:110]] for e in events]
+    rows = [[f"+{e.time - started:5.1f}s", f"v{e.version}", e.kind, _what(e)] for e in events]
     return table(["time", "version", "event", "what"], rows)
 
 
@@ -227,12 +241,15 @@ def _verdict(service: _Service) -> tuple[bool, str]:
     ]
     probing = any(e.kind == "probing" for e in events)
     quarantined = any(e.kind == "poisoning" for e in events)
-    ok = len(rollbacks) == 1 and active == 1 and bool(reasons) and probing and quarantined
+    fired = {r for e in events if e.kind == "decision" for r in e.details.get("rules_fired", ())}
+    defended = probing and quarantined and {"adversarial", "poisoning"} <= fired
+    ok = len(rollbacks) == 1 and active == 1 and bool(reasons) and defended
     return ok, (
         f"{len(rollbacks)} rollback(s), ACTIVE is version {active}, "
         f"regression named: {'yes' if reasons else 'no'}, "
         f"probing client flagged: {'yes' if probing else 'no'}, "
-        f"poisoning source quarantined: {'yes' if quarantined else 'no'}"
+        f"poisoning source quarantined: {'yes' if quarantined else 'no'}, "
+        f"rules fired: {', '.join(sorted(fired))}"
     )
 
 

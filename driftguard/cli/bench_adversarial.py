@@ -34,8 +34,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from driftguard.cli.bench_common import DIGITS_MLP_OPTIONS as DEMO_OPTIONS
+from driftguard.cli.bench_common import auroc
 from driftguard.cli.render import table
 
 __all__ = [
@@ -48,35 +49,10 @@ __all__ = [
     "run_adversarial_bench",
 ]
 
-DEMO_OPTIONS: dict[str, Any] = {
-    "epochs": 30,
-    "dropout": 0.1,
-    "weight_decay": 1e-4,
-    "label_smoothing": 0.05,
-    "early_stopping_patience": 5,
-    "progress": False,
-}
 EPS = (1.0, 2.0, 4.0)
 #: Weights of the detector penalty in the adaptive attack (0 would be a plain CW-margin PGD).
 ADAPTIVE_WEIGHTS = (1.0, 5.0)
 ALPHAS = (0.01, 0.05)
-
-
-def auroc(negatives: npt.ArrayLike, positives: npt.ArrayLike) -> float:
-    """Area under the ROC curve of "positives score higher" (ties count one half).
-
-    Examples
-    --------
-    >>> auroc([0.0, 1.0], [1.0, 2.0])
-    0.875
-    """
-    from scipy.stats import rankdata
-
-    neg, pos = np.asarray(negatives, float), np.asarray(positives, float)
-    if len(neg) == 0 or len(pos) == 0:
-        return float("nan")
-    ranks = rankdata(np.concatenate([neg, pos]))[len(neg) :]
-    return float((ranks.sum() - len(pos) * (len(pos) + 1) / 2) / (len(neg) * len(pos)))
 
 
 @dataclass(frozen=True)

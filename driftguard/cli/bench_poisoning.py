@@ -36,6 +36,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from driftguard.cli.bench_common import DIGITS_MLP_OPTIONS
+from driftguard.cli.bench_common import auroc as roc_auc
 from driftguard.cli.render import table
 
 __all__ = ["PoisoningBench", "auroc", "flip_labels", "run_poisoning_bench"]
@@ -43,14 +45,7 @@ __all__ = ["PoisoningBench", "auroc", "flip_labels", "run_poisoning_bench"]
 RATES = (0.05, 0.10, 0.20)
 KINDS = ("random", "class-to-class")
 ALPHA = 0.01
-MLP_OPTIONS = {
-    "epochs": 30,
-    "dropout": 0.1,
-    "weight_decay": 1e-4,
-    "label_smoothing": 0.05,
-    "early_stopping_patience": 5,
-    "progress": False,
-}
+MLP_OPTIONS = DIGITS_MLP_OPTIONS
 
 
 def auroc(scores: npt.ArrayLike, positive: npt.ArrayLike) -> float:
@@ -61,13 +56,9 @@ def auroc(scores: npt.ArrayLike, positive: npt.ArrayLike) -> float:
     >>> auroc([0.5, 0.5], [False, True])
     0.5
     """
-    from scipy.stats import rankdata
-
     s = np.asarray(scores, dtype=np.float64)
     pos = np.asarray(positive, dtype=bool)
-    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
-    ranks = rankdata(s)
-    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    return roc_auc(s[~pos], s[pos])
 
 
 def flip_labels(

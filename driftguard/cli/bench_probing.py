@@ -47,6 +47,7 @@ import numpy as np
 import numpy.typing as npt
 
 from driftguard.adversarial.probing import ProbeDetector
+from driftguard.cli.bench_common import DIGITS_MLP_OPTIONS as DEMO_OPTIONS
 from driftguard.cli.render import fmt, table
 
 __all__ = ["AttackResult", "OrdinaryResult", "ProbingBench", "run_probing_bench"]
@@ -56,14 +57,6 @@ Predict = Callable[[Rows], npt.NDArray[np.intp]]
 Encode = Callable[[Rows], npt.NDArray[np.float32]]
 BUDGET = 200
 MAX_QUERIES = 400
-DEMO_OPTIONS = {
-    "epochs": 30,
-    "dropout": 0.1,
-    "weight_decay": 1e-4,
-    "label_smoothing": 0.05,
-    "early_stopping_patience": 5,
-    "progress": False,
-}
 
 
 @dataclass(frozen=True, slots=True)

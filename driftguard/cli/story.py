@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from driftguard.cli.bench_common import DIGITS_MLP_OPTIONS
 from driftguard.cli.render import fmt, table
 from driftguard.cli.story_attacks import adversarial_burst, poisoned_feedback, probing_client
 from driftguard.errors import ConfigurationError, DriftguardError
@@ -36,14 +37,7 @@ from driftguard.registry import Registry
 __all__ = ["run_story"]
 
 NAME = "digits"
-TRAIN_OPTIONS = {
-    "epochs": 30,
-    "dropout": 0.1,
-    "weight_decay": 1e-4,
-    "label_smoothing": 0.05,
-    "early_stopping_patience": 5,
-    "progress": False,
-}
+TRAIN_OPTIONS = DIGITS_MLP_OPTIONS
 
 
 def _digits() -> tuple[dict[str, np.ndarray[Any, Any]], np.ndarray[Any, Any]]:

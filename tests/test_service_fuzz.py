@@ -68,7 +68,7 @@ from schemathesis.checks import CheckFunction, not_a_server_error
 from schemathesis.python.asgi import get_client
 
 from services.app import create_app
-from services.routers import feedback, health, inference, management, metrics
+from services.routers import defenses, feedback, health, inference, management, metrics
 from services.settings import Settings
 
 TOKEN = "fuzz-admin-token-0123456789"
@@ -171,7 +171,7 @@ def api_schema(app: Any) -> Any:
 def _operation_labels() -> list[tuple[str, bool]]:
     """``("METHOD /path", takes input)`` of every route (from the routers, without settings)."""
     probe = FastAPI()
-    for module in (health, inference, feedback, management, metrics):
+    for module in (health, inference, feedback, management, defenses, metrics):
         probe.include_router(module.router)
     return [
         (f"{method.upper()} {path}", bool(op.get("parameters") or op.get("requestBody")))

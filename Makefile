@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint typecheck layers pytest demo bench bench-serve clean
+.PHONY: venv debian-packages test lint typecheck layers pytest demo bench bench-serve clean
 
 venv: $(STAMP)
 
@@ -26,7 +26,11 @@ typecheck: venv
 layers: venv
 	$(BIN)/lint-imports
 
-pytest: venv
+# promtool, prometheus, alertmanager and chromium for the real-service tests (when missing)
+debian-packages:
+	bash .ci/debian-packages
+
+pytest: venv debian-packages
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck layers pytest

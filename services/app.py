@@ -32,7 +32,17 @@ from services.deps import Service
 from services.errors import install_handlers
 from services.middleware import ServiceMiddleware
 from services.responses import SafeJSONResponse
-from services.routers import defenses, feedback, health, inference, management, metrics
+from services.routers import (
+    alerts,
+    dashboard,
+    defenses,
+    feedback,
+    health,
+    inference,
+    management,
+    metrics,
+    window,
+)
 from services.settings import Settings
 from services.token import resolve_admin_token, token_path
 
@@ -123,7 +133,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.service = service
     app.state.background = loops
     install_handlers(app)
-    for module in (health, inference, feedback, management, defenses, metrics):
+    routers = (
+        health,
+        inference,
+        feedback,
+        management,
+        window,
+        defenses,
+        alerts,
+        dashboard,
+        metrics,
+    )
+    for module in routers:
         app.include_router(module.router)
     app.add_middleware(
         ServiceMiddleware, metrics=service.metrics, max_body_bytes=settings.max_body_bytes

@@ -135,6 +135,10 @@ METRIC_NAMES: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "counter", "Rollbacks decided but refused (ACTIVE moved meanwhile, no target)",
         ("model_name",),
     ),
+    "driftguard_alerts_received_total": (
+        "counter", "Alerts delivered by Alertmanager's webhook, by what the receiver did",
+        ("outcome",),
+    ),
     "driftguard_adversarial_rows_total": (
         "counter", "Rows scored by the per-request adversarial scorer", MODEL,
     ),

@@ -44,6 +44,7 @@ class GuardState:
     decisions: dict[tuple[str, str], int] = field(default_factory=dict)
     rollbacks: dict[str, int] = field(default_factory=dict)
     rollback_failures: dict[str, int] = field(default_factory=dict)
+    alerts: dict[str, int] = field(default_factory=dict)
 
 
 class GuardCollector(Collector):
@@ -92,3 +93,7 @@ class GuardCollector(Collector):
             for model, count in counts.items():
                 counter.add_metric([model], count)
             yield counter
+        alerts = family("driftguard_alerts_received_total", CounterMetricFamily)
+        for outcome, count in state.alerts.items():
+            alerts.add_metric([outcome], count)
+        yield alerts

@@ -13,6 +13,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -21,7 +22,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from driftguard.guard import DefenseSignals, Guard, LabelSignals, SequentialSignals, WebhookSender
+from driftguard.guard import (
+    AlertReceiver,
+    DefenseSignals,
+    Guard,
+    LabelSignals,
+    SequentialSignals,
+    WebhookSender,
+)
 from driftguard.metrics import ServiceMetrics, StateCollector
 from driftguard.metrics_defense import DefenseCollector
 from driftguard.metrics_guard import GuardCollector
@@ -75,7 +83,7 @@ def _guard(settings: Settings, host: ModelHost, policy: Policy) -> Guard:
     guard = Guard(
         host,
         policy,
-        rollback=settings.guard_rollback,
+        rollback=settings.rollback_controller == "guard",
         webhook=webhook,
         sources=(LabelSignals(host), DefenseSignals(host)),
     )
@@ -100,9 +108,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     host = _host(settings, Defender(ClientGuard(policy.clients)))
     guard = _guard(settings, host, policy)
     registry = CollectorRegistry()
-    service = Service(host, ServiceMetrics(registry), settings, token, guard)
+    receiver = AlertReceiver(host, guard, controller=settings.rollback_controller)
+    service = Service(host, ServiceMetrics(registry), settings, token, guard, receiver)
     registry.register(StateCollector(host.model_states, host.host_state))
-    registry.register(GuardCollector(guard.metric_state))
+    registry.register(
+        GuardCollector(lambda: dataclasses.replace(guard.metric_state(), alerts=receiver.counts()))
+    )
     registry.register(
         DefenseCollector(lambda: host.defender.metrics([*host.loaded(), *host.pinned_models()]))
     )

@@ -21,7 +21,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from driftguard.guard import Guard
+from driftguard.guard import AlertReceiver, Guard
 from driftguard.metrics import ServiceMetrics
 from driftguard.serving import ModelHost
 from services.errors import UnauthorizedError
@@ -34,13 +34,14 @@ _bearer = HTTPBearer(auto_error=False, description="DRIFTGUARD_ADMIN_TOKEN")
 
 @dataclass(frozen=True, eq=False)
 class Service:
-    """What every route needs: the model host, the metrics and the settings."""
+    """What every route needs: the host, metrics, settings, guard and alert receiver."""
 
     host: ModelHost
     metrics: ServiceMetrics
     settings: Settings
     admin_token: str
     guard: Guard
+    alerts: AlertReceiver
 
 
 def get_service(request: Request) -> Service:

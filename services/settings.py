@@ -49,8 +49,12 @@ class Settings(BaseSettings):
     policy: Path | None = Field(
         default=None, description="Policy YAML file (default: the policy shipped with driftguard)"
     )
+    rollback_by: Literal["guard", "alertmanager", "none"] = Field(
+        default="guard",
+        description="Who rolls back: the in-process policy, Alertmanager's webhook, or nobody",
+    )
     guard_rollback: bool = Field(
-        default=True, description="Carry out the policy's rollbacks in-process (off: only decide)"
+        default=True, description="Older switch: false is rollback_by=none (when rollback_by=guard)"
     )
     webhook_url: str | None = Field(
         default=None, description="Alertmanager-shaped notifications of decisions go here"
@@ -67,6 +71,13 @@ class Settings(BaseSettings):
     watch_interval_s: float = Field(default=1.0, gt=0, description="Registry poll period")
     drain_interval_s: float = Field(default=0.2, gt=0, description="Sketch fold period")
     look_interval_s: float = Field(default=10.0, gt=0, description="Open-window check period")
+
+    @property
+    def rollback_controller(self) -> Literal["guard", "alertmanager", "none"]:
+        """Who carries out rollbacks (``guard_rollback=false`` turns the guard's off)."""
+        if self.rollback_by == "guard" and not self.guard_rollback:
+            return "none"
+        return self.rollback_by
 
     @property
     def model_names(self) -> tuple[str, ...]:

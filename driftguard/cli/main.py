@@ -21,6 +21,7 @@ from driftguard.cli.audit import add_audit_parser
 from driftguard.cli.bench_sections import BENCH_GUARD_SECTIONS
 from driftguard.cli.models import add_models_parser
 from driftguard.cli.render import drift_table, stderr_progress
+from driftguard.cli.report import add_report_parser
 from driftguard.cli.serve import add_serve_parser
 from driftguard.cli.status import add_status_parser
 from driftguard.cli.tables import align, read_table
@@ -186,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_models_parser(sub)
     add_serve_parser(sub)
     add_status_parser(sub)
+    add_report_parser(sub)
     add_audit_parser(sub)
     demo = sub.add_parser(
         "demo",

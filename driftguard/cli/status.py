@@ -10,16 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import urllib.error
-import urllib.parse
-import urllib.request
-from pathlib import Path
 from typing import Any
 
 from driftguard.cli.registry_args import add_registry_arg, registry_root
 from driftguard.cli.render import fmt, table
-from driftguard.errors import ConfigurationError, DriftguardError, VersionNotFoundError
+from driftguard.cli.service_client import admin_token, get_json, model_path
 
 __all__ = ["add_status_parser", "signals_table"]
 
@@ -36,40 +31,9 @@ def add_status_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.set_defaults(handler=_run_status)
 
 
-def _token(args: argparse.Namespace) -> str:
-    if args.token:
-        return str(args.token)
-    if os.environ.get("DRIFTGUARD_ADMIN_TOKEN"):
-        return os.environ["DRIFTGUARD_ADMIN_TOKEN"]
-    root = registry_root(args)
-    stored = Path(root).parent / f"{Path(root).name}.admin-token"
-    if stored.exists():
-        return stored.read_text(encoding="utf-8").strip()
-    raise ConfigurationError(
-        "no admin token: pass --token, set DRIFTGUARD_ADMIN_TOKEN, or point --registry at the "
-        "registry the service generated its token for"
-    )
-
-
 def fetch_signals(url: str, name: str, token: str, timeout: float) -> dict[str, Any]:
     """The service's ``/models/{name}/signals`` document."""
-    request = urllib.request.Request(
-        f"{url.rstrip('/')}/models/{urllib.parse.quote(name, safe='')}/signals",
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            data: dict[str, Any] = json.loads(response.read())
-            return data
-    except urllib.error.HTTPError as exc:
-        try:
-            message = json.loads(exc.read()).get("error", exc.reason)
-        except ValueError:
-            message = exc.reason
-        kind = VersionNotFoundError if exc.code == 404 else DriftguardError
-        raise kind(f"{url}: {exc.code} {message}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        raise DriftguardError(f"{url}: cannot reach the service ({exc})") from None
+    return get_json(url, model_path(name, "signals"), token, timeout)
 
 
 def _num(value: Any) -> str:
@@ -97,6 +61,7 @@ def signals_table(doc: dict[str, Any]) -> str:
 
 
 def _run_status(args: argparse.Namespace) -> int:
-    doc = fetch_signals(args.url, args.name, _token(args), args.timeout)
+    token = admin_token(args.token, registry_root(args))
+    doc = fetch_signals(args.url, args.name, token, args.timeout)
     print(json.dumps(doc, indent=2) if args.json else signals_table(doc))
     return 0

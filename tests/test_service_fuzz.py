@@ -68,7 +68,17 @@ from schemathesis.checks import CheckFunction, not_a_server_error
 from schemathesis.python.asgi import get_client
 
 from services.app import create_app
-from services.routers import defenses, feedback, health, inference, management, metrics
+from services.routers import (
+    alerts,
+    dashboard,
+    defenses,
+    feedback,
+    health,
+    inference,
+    management,
+    metrics,
+    window,
+)
 from services.settings import Settings
 
 TOKEN = "fuzz-admin-token-0123456789"
@@ -171,7 +181,18 @@ def api_schema(app: Any) -> Any:
 def _operation_labels() -> list[tuple[str, bool]]:
     """``("METHOD /path", takes input)`` of every route (from the routers, without settings)."""
     probe = FastAPI()
-    for module in (health, inference, feedback, management, defenses, metrics):
+    routers = (
+        health,
+        inference,
+        feedback,
+        management,
+        window,
+        defenses,
+        alerts,
+        dashboard,
+        metrics,
+    )
+    for module in routers:
         probe.include_router(module.router)
     return [
         (f"{method.upper()} {path}", bool(op.get("parameters") or op.get("requestBody")))
@@ -211,7 +232,7 @@ def test_openapi_fuzz_no_server_errors(
     method, path = label.split(" ", 1)
     operation = api_schema(service.app)[path][method]
     session = get_client(service.app)  # not entered: the app's lifespan is the TestClient's
-    management = path.startswith("/models/")
+    management = path.startswith(("/models/", "/clients/", "/alerts/", "/dashboard/api/"))
 
     @settings(FUZZ_SETTINGS, max_examples=examples)
     @given(case=operation.as_strategy(generation_mode=mode))

@@ -106,6 +106,11 @@ def _run_serve(args: argparse.Namespace) -> int:
         f"({args.workers} worker{'s' if args.workers > 1 else ''}); Ctrl-C stops",
         file=sys.stderr,
     )
+    print(
+        f"driftguard: dashboard at http://{args.host}:{args.port}/dashboard "
+        "(it asks for the admin token, or append #token=<token> to the address)",
+        file=sys.stderr,
+    )
     options: dict[str, Any] = {
         "host": args.host,
         "port": args.port,

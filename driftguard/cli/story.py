@@ -260,6 +260,7 @@ def run_story(exit_after: bool = False, registry: str | None = None, port: int =
     service = _Service(root, port)
     url = service.start()
     _say(f"      serving {root} at {url}")
+    _say(f"      dashboard: {url}/dashboard#token={service.token}")
     try:
         promote = {"version": 2, "reason": "new version"}
         _post(f"{url}/models/{NAME}/promote", promote, service.token)
@@ -274,6 +275,7 @@ def run_story(exit_after: bool = False, registry: str | None = None, port: int =
         if exit_after:
             return 0 if ok else 1
         _say(f"\nstill serving at {url} (admin token {service.token}); Ctrl-C stops")
+        _say(f"dashboard: {url}/dashboard#token={service.token}")
         while True:
             time.sleep(3600)
     finally:

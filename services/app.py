@@ -54,7 +54,10 @@ from services.routers import (
 from services.settings import Settings
 from services.token import resolve_admin_token, token_path
 
-__all__ = ["create_app"]
+__all__ = ["ROUTERS", "create_app"]
+
+#: Every router of the service, in the order they are included.
+ROUTERS = (health, inference, feedback, management, window, defenses, alerts, dashboard, metrics)
 
 log = logging.getLogger("driftguard.serving")
 
@@ -144,18 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.service = service
     app.state.background = loops
     install_handlers(app)
-    routers = (
-        health,
-        inference,
-        feedback,
-        management,
-        window,
-        defenses,
-        alerts,
-        dashboard,
-        metrics,
-    )
-    for module in routers:
+    for module in ROUTERS:
         app.include_router(module.router)
     app.add_middleware(
         ServiceMiddleware, metrics=service.metrics, max_body_bytes=settings.max_body_bytes

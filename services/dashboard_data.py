@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from services.schemas import Signal
+
 __all__ = [
     "AuditRow",
     "Calibration",
@@ -39,17 +41,6 @@ class ModelEntry(BaseModel):
     served_version: int | None = Field(description="The version loaded here (null: not yet)")
 
 
-class SignalRow(BaseModel):
-    """One signal of the served version."""
-
-    name: str
-    kind: str
-    value: float | None
-    threshold: float | None
-    status: str
-    samples: int
-
-
 class DecisionRow(BaseModel):
     """The guard's last decision about the served version."""
 
@@ -71,7 +62,7 @@ class Served(BaseModel):
     loaded_at: float
     labels: list[str]
     monitoring: bool
-    signals: list[SignalRow]
+    signals: list[Signal]
     decision: DecisionRow | None
 
 

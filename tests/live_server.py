@@ -15,8 +15,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
@@ -25,6 +27,36 @@ READY_TIMEOUT_S = 90.0  # loading a model imports sklearn/skops/torch: slow on a
 STOP_TIMEOUT_S = 10.0
 ADMIN_TOKEN = "test-admin-token-0123456789"
 PORT_ATTEMPTS = 3
+
+
+T = TypeVar("T")
+
+
+def wait_for(
+    probe: Callable[[], T | None],
+    what: str,
+    timeout: float = 30.0,
+    *,
+    interval: float = 0.05,
+    logs: tuple[Any, ...] = (),
+) -> T:
+    """Poll ``probe`` until it returns something other than ``None`` or ``False``.
+
+    On time-out the assertion names ``what`` and appends the tail of each ``logs`` entry's
+    ``output()`` (a :class:`LiveServer` or any started process), so a failure shows why.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        found = probe()
+        if found is not None and found is not False:
+            return found
+        if time.monotonic() > deadline:
+            tails = "".join(
+                f"\n--- {getattr(p, 'name', 'driftguard serve')}:\n{p.output()[-3000:]}"
+                for p in logs
+            )
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}{tails}")
+        time.sleep(interval)
 
 
 class PortTakenError(AssertionError):

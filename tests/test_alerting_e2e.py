@@ -13,17 +13,16 @@ every later delivery changes nothing: exactly one rollback in the audit log.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
 from conftest import clean_window, drifted_window
-from live_server import LiveServer, LiveServers
+from live_server import LiveServer, LiveServers, wait_for
 from real_services import Processes
 
-T = TypeVar("T")
 pytestmark = pytest.mark.slow
 
 
@@ -39,18 +38,6 @@ def processes(tmp_path: Path) -> Iterator[Processes]:
     started = Processes(tmp_path)
     yield started
     started.stop_all()
-
-
-def wait_for(probe: Callable[[], T | None], what: str, timeout: float, *logs: Any) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = probe()
-        if found is not None and found is not False:
-            return found
-        time.sleep(0.5)
-    tails = "\n".join(f"--- {p.name if hasattr(p, 'name') else 'service'}:\n"
-                      f"{p.output()[-3000:]}" for p in logs)  # fmt: skip
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{tails}")
 
 
 def received(server: LiveServer) -> dict[str, float]:
@@ -87,7 +74,7 @@ def test_drift_fires_the_alert_and_the_webhook_rolls_back_exactly_once(
         up = prometheus.get("/api/v1/query", query='up{job="driftguard"}')["data"]["result"]
         return bool(up) and up[0]["value"][1] == "1"
 
-    wait_for(scraped, "Prometheus to scrape the service", 60, *logs)
+    wait_for(scraped, "Prometheus to scrape the service", 60, interval=0.5, logs=logs)
 
     # A clean window first: the drift alert must stay quiet on it.
     for rows in (clean_window(0),):
@@ -104,7 +91,9 @@ def test_drift_fires_the_alert_and_the_webhook_rolls_back_exactly_once(
         assert response.status_code == 200, response.text
         return audit(server, client, "rollback") or None
 
-    records = wait_for(rolled_back, "the alert to roll version 2 back", 120, *logs)
+    records = wait_for(
+        rolled_back, "the alert to roll version 2 back", 120, interval=0.5, logs=logs
+    )
     assert len(records) == 1
     record = records[0]
     assert record["actor"] == "alertmanager:DriftguardDriftConfirmed"
@@ -113,7 +102,13 @@ def test_drift_fires_the_alert_and_the_webhook_rolls_back_exactly_once(
     assert record["evidence"]["labels"]["generation"] == "2"
 
     # Alertmanager goes on delivering the (kept-firing) alert; none of it rolls back again.
-    wait_for(lambda: received(server).get("duplicate", 0) >= 2, "repeated deliveries", 60, *logs)
+    wait_for(
+        lambda: received(server).get("duplicate", 0) >= 2,
+        "repeated deliveries",
+        60,
+        interval=0.5,
+        logs=logs,
+    )
     alerts = prometheus.get("/api/v1/alerts")["data"]["alerts"]
     drift = [a for a in alerts if a["labels"]["alertname"] == "DriftguardDriftConfirmed"]
     assert drift, "the drift alert should still be firing (keep_firing_for)"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import numpy as np
 import pytest
 from conftest import cancer_columns, cancer_records, clean_window, drifted_window
 from fastapi.testclient import TestClient
+from live_server import wait_for
 
 from driftguard.detectors import calibration_statistics
 from driftguard.detectors.reliability import reliability_diagram
@@ -32,16 +32,6 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 TIMEOUT_S = 30.0  # liveness bound of every wait
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"  # an identifier in SVG, never fetched
 LABELLED = 150
-
-
-def _wait(probe: Any, what: str) -> Any:
-    deadline = time.monotonic() + TIMEOUT_S
-    while True:
-        found = probe()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"timed out after {TIMEOUT_S:.0f} s waiting for {what}"
-        time.sleep(0.05)
 
 
 def _snapshot(client: TestClient) -> dict[str, Any]:
@@ -59,7 +49,7 @@ def client(
     shutil.copytree(_cancer_registry_template, root)
     app = create_app(Settings(registry=root, admin_token=TOKEN, drain_interval_s=0.05))
     with TestClient(app) as client:
-        _wait(lambda: client.get("/v2/health/ready").status_code == 200, "readiness")
+        wait_for(lambda: client.get("/v2/health/ready").status_code == 200, "readiness")
         yield client
 
 
@@ -76,7 +66,7 @@ def traffic(client: TestClient) -> dict[str, Any]:
         done = decision is not None and decision["window_id"] == "cancer:v1:w3"
         return snap if done and snap["drift"]["windows_closed"] == 4 else None
 
-    drift = _wait(judged, "the guard's decision on window 3")
+    drift = wait_for(judged, "the guard's decision on window 3")
     response = client.post("/predict/cancer", json={"records": cancer_records(LABELLED)})
     assert response.status_code == 200, response.text
     body = response.json()

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -24,7 +23,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 from conftest import cancer_columns, cancer_records, clean_window, drifted_window
-from live_server import LiveServer, LiveServers
+from live_server import LiveServer, LiveServers, wait_for
 from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect, sync_playwright
 
 from driftguard.registry import Registry
@@ -62,16 +61,6 @@ def artifacts() -> Path:
     folder = Path(os.environ.get("DRIFTGUARD_ARTIFACTS") or REPO / "test-artifacts")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def wait_for(probe: Callable[[], Any], what: str) -> Any:
-    deadline = time.monotonic() + TIMEOUT_S
-    while True:
-        found = probe()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"timed out after {TIMEOUT_S:.0f} s waiting for {what}"
-        time.sleep(0.1)
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from promql_names import exposed_names, label_problems, metric_names, missing_names
 from pydantic import SecretStr
+from real_services import binary
 
 from driftguard.metrics import METRIC_NAMES, ServiceMetrics
 from services.app import create_app
@@ -60,20 +61,6 @@ ALERTS = {
     "DriftguardMetricsMissing",
 }
 TOKEN = "d" * 24
-
-
-def tool(name: str) -> str:
-    """A Debian-packaged program; installs the packages once when missing, else fails."""
-    found = shutil.which(name)
-    if found is None:
-        subprocess.run(["bash", str(ROOT / ".ci" / "debian-packages")], check=False)
-        found = shutil.which(name)
-    if found is None:
-        pytest.fail(
-            f"{name} is missing and .ci/debian-packages could not install it "
-            "(apt-get install prometheus prometheus-alertmanager)"
-        )
-    return found
 
 
 def run(*command: str | Path) -> subprocess.CompletedProcess[str]:
@@ -129,12 +116,12 @@ def dashboard_queries() -> list[str]:
 
 
 def test_promtool_check_rules() -> None:
-    done = run(tool("promtool"), "check", "rules", *RULE_FILES)
+    done = run(binary("promtool"), "check", "rules", *RULE_FILES)
     assert f"SUCCESS: {len(ALERTS)} rules found" in done.stdout
 
 
 def test_promtool_check_config() -> None:
-    done = run(tool("promtool"), "check", "config", PROMETHEUS_CONFIG)
+    done = run(binary("promtool"), "check", "config", PROMETHEUS_CONFIG)
     assert "is valid prometheus config file syntax" in done.stdout
     config = load_yaml(PROMETHEUS_CONFIG)
     (job,) = config["scrape_configs"]
@@ -150,7 +137,7 @@ def test_promtool_check_config() -> None:
 
 def test_promtool_test_rules() -> None:
     assert RULE_TESTS
-    done = run(tool("promtool"), "test", "rules", *RULE_TESTS)
+    done = run(binary("promtool"), "test", "rules", *RULE_TESTS)
     assert "SUCCESS" in done.stdout
 
 
@@ -188,14 +175,14 @@ def test_rules_shape() -> None:
 
 
 def test_promtool_version_supports_keep_firing_for() -> None:
-    done = run(tool("promtool"), "--version")
+    done = run(binary("promtool"), "--version")
     found = re.search(r"version (\d+)\.(\d+)", done.stdout)
     assert found is not None, done.stdout
     assert (int(found[1]), int(found[2])) >= (2, 42), done.stdout
 
 
 def test_amtool_check_config_and_routes() -> None:
-    amtool = tool("amtool")
+    amtool = binary("amtool")
     done = run(amtool, "check-config", ALERTMANAGER_CONFIG)
     assert "SUCCESS" in done.stdout
     for labels, receiver in (
@@ -437,7 +424,7 @@ tests:
 """
     path = tmp_path / "real_scrape.test.yml"
     path.write_text(test, encoding="utf-8")
-    run(tool("promtool"), "test", "rules", path)
+    run(binary("promtool"), "test", "rules", path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -495,7 +482,7 @@ def test_grafana_queries_parse(tmp_path: Path) -> None:
         records.append({"record": f"dashboard:query_{i}", "expr": expr})
     path = tmp_path / "dashboard_queries.yml"
     path.write_text(yaml.safe_dump({"groups": [{"name": "q", "rules": records}]}))
-    done = run(tool("promtool"), "check", "rules", path)
+    done = run(binary("promtool"), "check", "rules", path)
     assert f"SUCCESS: {len(records)} rules found" in done.stdout
 
 

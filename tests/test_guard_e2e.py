@@ -11,15 +11,14 @@ windows are judged in order, one evaluator pass after another.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import pytest
 from conftest import as_columns, clean_window, drifted_window
-from live_server import LiveServer, LiveServers
+from live_server import LiveServer, LiveServers, wait_for
 
 from driftguard.drift import DriftCheck
 from driftguard.registry import Registry
@@ -59,18 +58,6 @@ rules:
     return path
 
 
-def wait_for(probe: Callable[[], T | None], what: str) -> T:
-    """Poll ``probe`` until it returns something other than ``None``/``False``."""
-    deadline = time.monotonic() + TIMEOUT_S
-    while True:
-        found = probe()
-        if found is not None and found is not False:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {TIMEOUT_S:.0f} s waiting for {what}")
-        time.sleep(0.05)
-
-
 class Driver:
     """Send windows to one live server and read what the guard did."""
 
@@ -98,7 +85,7 @@ class Driver:
         """Serve one whole window with ``version`` and wait until that window closed."""
         before = self.closed(version)
         assert self.predict(rows)["model_version"] == str(version)
-        wait_for(lambda: self.closed(version) > before, f"a window of version {version}")
+        wait_for(lambda: self.closed(version) > before, f"a window of version {version}", TIMEOUT_S)
 
     def served(self) -> str:
         response = self.client.get("/v2/models/cancer")
@@ -122,7 +109,7 @@ class Driver:
                     return evidence
             return None
 
-        return wait_for(probe, f"the guard's audited decision on {window_id}")
+        return wait_for(probe, f"the guard's audited decision on {window_id}", TIMEOUT_S)
 
     def signal(self, name: str) -> dict[str, Any]:
         response = self.client.get("/models/cancer/signals", headers=self.server.auth())
@@ -192,7 +179,7 @@ def test_spike_then_confirmed_drift_rolls_back_once_to_version_1(
             driver.window(rows, version=2)
         for i in range(3):
             driver.predict(drifted(i))
-        wait_for(lambda: driver.served() == "1", "the rollback to version 1")
+        wait_for(lambda: driver.served() == "1", "the rollback to version 1", TIMEOUT_S)
 
         [rollback] = driver.audit("rollback")
         assert rollback["actor"] == "guard"
@@ -209,6 +196,7 @@ def test_spike_then_confirmed_drift_rolls_back_once_to_version_1(
         wait_for(
             lambda: driver.gauge("driftguard_monitor_window_rows", model_version="1") == {"": 1},
             "the first row in the window of version 1",
+            TIMEOUT_S,
         )
         assert driver.closed(1) == 0
         info = server.metrics()["driftguard_model_info"]

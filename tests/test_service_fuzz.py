@@ -67,18 +67,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import CheckFunction, not_a_server_error
 from schemathesis.python.asgi import get_client
 
-from services.app import create_app
-from services.routers import (
-    alerts,
-    dashboard,
-    defenses,
-    feedback,
-    health,
-    inference,
-    management,
-    metrics,
-    window,
-)
+from services.app import ROUTERS, create_app
 from services.settings import Settings
 
 TOKEN = "fuzz-admin-token-0123456789"
@@ -181,18 +170,7 @@ def api_schema(app: Any) -> Any:
 def _operation_labels() -> list[tuple[str, bool]]:
     """``("METHOD /path", takes input)`` of every route (from the routers, without settings)."""
     probe = FastAPI()
-    routers = (
-        health,
-        inference,
-        feedback,
-        management,
-        window,
-        defenses,
-        alerts,
-        dashboard,
-        metrics,
-    )
-    for module in routers:
+    for module in ROUTERS:
         probe.include_router(module.router)
     return [
         (f"{method.upper()} {path}", bool(op.get("parameters") or op.get("requestBody")))

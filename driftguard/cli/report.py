@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -249,10 +250,16 @@ def _run_report(args: argparse.Namespace) -> int:
             f"{source}: {n_current} current rows; a report needs at least {MIN_CURRENT_ROWS} "
             "(send more traffic to the model, or give a larger --current file)"
         )
+    print(f"reference: {ref.name} version {ref.version} checkpoint sample, {ref.n_rows} rows")
+    print(f"current:   {source}, {n_current} rows", flush=True)
+    print(
+        f"driftguard: building the Evidently report on {len(current)} columns "
+        "(importing Evidently takes a few seconds) ...",
+        file=sys.stderr,
+        flush=True,
+    )
     html, summary = build_report(ref, current)
     target = write_atomic(out or Path(f"report-{ref.name}-v{ref.version}.html"), html)
-    print(f"reference: {ref.name} version {ref.version} checkpoint sample, {ref.n_rows} rows")
-    print(f"current:   {source}, {n_current} rows")
     print(summary.line())
     print(f"wrote {target}")
     return 0

@@ -213,6 +213,18 @@ def test_dashboard_in_chromium(
         page.screenshot(path=str(shot), full_page=True)
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
+        # a ratio that explodes (a feature constant in the reference) gets a log axis; a
+        # threshold of practically zero keeps the linear one
+        axis_text = """(args) => Array.from(DG.scoreChart({xs: [0, 1, 2], scores: args[0],
+            thresholds: args[1], hot: [false, true, true]}).querySelectorAll("text"),
+            (t) => t.textContent)"""
+        exploding = page.evaluate(axis_text, [[0.5, 3e11, 1e12], [2.0, 2.0, 2.0]])
+        assert "log scale" in exploding
+        assert "1.0e12" in exploding
+        flat = page.evaluate(axis_text, [[0.0, 0.8, 1.0], [1e-12, 1e-12, 1e-12]])
+        assert "log scale" not in flat
+        assert "0.5" in flat
+
         # several models: a picker; the choice is kept in the address (?model=)
         expect(page.locator("#picker")).to_be_visible()
         page.select_option("#model-select", "second")

@@ -53,6 +53,7 @@
     if (!finite(v)) return "–";
     if (v === 0) return "0";
     const a = Math.abs(v);
+    if (a >= 1e5) return v.toExponential(1).replace("e+", "e");
     if (a >= 1000) return Math.round(v).toLocaleString("en-US");
     if (a >= 0.001) return Number(v.toPrecision(digits)).toString();
     return v.toExponential(1);
@@ -75,6 +76,33 @@
       out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
     }
     return out;
+  }
+
+  /**
+   * The y axis of a score chart: linear from 0, or logarithmic when the scores run more than
+   * 50 times above the largest threshold (a feature constant in the reference makes the ratio
+   * explode; a linear axis would flatten the threshold and every ordinary window to zero).
+   * A threshold of practically zero (a feature constant in the reference) keeps the linear
+   * axis: any score above zero is over it, and a log axis would only stretch the empty range.
+   */
+  function yAxis(values, thresholds, top, r0, r1, count) {
+    const thrMax = maxOf(thresholds);
+    if (finite(thrMax) && thrMax >= 1e-6 && top > 50 * thrMax) {
+      const positive = values.concat(thresholds).filter((v) => finite(v) && v > 0);
+      const lo = Math.max(Math.min(...positive) / 2, top * 1e-15);
+      const l0 = Math.log10(lo);
+      const l1 = Math.log10(top * 2);
+      const map = scale(l0, l1, r0, r1);
+      const y = (v) => map(Math.log10(finite(v) && v > lo ? v : lo));
+      const first = Math.ceil(l0);
+      const last = Math.floor(l1);
+      const stride = Math.max(1, Math.ceil((last - first + 1) / (count + 1)));
+      const marks = [];
+      for (let e = first; e <= last; e += stride) marks.push(Math.pow(10, e));
+      return { y, marks, base: lo, log: true };
+    }
+    const yMax = top > 0 ? top * 1.12 : 1;
+    return { y: scale(0, yMax, r0, r1), marks: ticks(0, yMax, count), base: 0, log: false };
   }
 
   function maxOf(...lists) {
@@ -145,13 +173,16 @@
     const x0 = Math.min(...xs);
     const x1 = Math.max(...xs);
     const x = scale(x0 - (x1 === x0 ? 1 : 0), x1 + (x1 === x0 ? 1 : 0), m.l, width - m.r);
-    const yMax = top > 0 ? top * 1.12 : 1;
-    const y = scale(0, yMax, height - m.b, m.t);
-    for (const t of ticks(0, yMax, compact ? 3 : 4)) {
+    const axis = yAxis(scores, thresholds, top, height - m.b, m.t, compact ? 3 : 4);
+    const y = axis.y;
+    for (const t of axis.marks) {
       svg.append(s("line", { x1: m.l, x2: width - m.r, y1: y(t), y2: y(t), class: "grid" }));
       svg.append(s("text", { x: m.l - 6, y: y(t) + 4, "text-anchor": "end", text: fmt(t, 2) }));
     }
-    svg.append(s("line", { x1: m.l, x2: width - m.r, y1: y(0), y2: y(0), class: "axis" }));
+    svg.append(s("line", { x1: m.l, x2: width - m.r, y1: y(axis.base), y2: y(axis.base), class: "axis" }));
+    if (axis.log) {
+      svg.append(s("text", { x: width - m.r, y: m.t + 10, "text-anchor": "end", class: "note", text: "log scale" }));
+    }
     const xt = ticks(x0, x1, compact ? 3 : 8).filter((t) => Number.isInteger(t));
     for (const t of xt) {
       svg.append(s("text", { x: x(t), y: height - m.b + 13, "text-anchor": "middle", text: t }));

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import re
 import subprocess
 import time
@@ -339,3 +340,15 @@ def test_mistakes_exit_2_with_one_line(
         assert "Traceback" not in err
         assert list((tmp_path / "out").iterdir()) == [], label
     assert not (tmp_path / "missing").exists()
+
+
+def test_the_report_file_gets_the_usual_permissions(tmp_path: Path) -> None:
+    from driftguard.cli.report import write_atomic
+
+    old = os.umask(0o022)
+    try:
+        path = write_atomic(tmp_path / "r.html", "<html></html>")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644  # readable like any file open() makes
+    assert [p.name for p in tmp_path.iterdir()] == ["r.html"]  # no temporary file left

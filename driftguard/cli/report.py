@@ -139,6 +139,12 @@ def drift_summary(result: dict[str, Any]) -> DriftSummary:
     return DriftSummary(tuple(drifted), tuple(columns), share)
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(target: Path, text: str) -> Path:
     """Write ``text`` to ``target`` through a temporary file in the same folder, then rename.
 
@@ -155,6 +161,7 @@ def write_atomic(target: Path, text: str) -> Path:
         raise ConfigurationError(f"{target}: cannot write ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), 0o666 & ~_umask())  # as open() would, not mkstemp's 0600
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

@@ -47,6 +47,7 @@ from typing import Any, Self
 import numpy as np
 import numpy.typing as npt
 
+from driftguard.arrays import finite_matrix
 from driftguard.errors import (
     ConfigurationError,
     InvalidInputError,
@@ -144,16 +145,7 @@ def _positive_int(name: str, value: int, low: int = 1) -> int:
 
 
 def _rows(name: str, x: Any, width: int | None) -> npt.NDArray[np.float32]:
-    try:
-        rows = np.asarray(x, dtype=np.float32)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(name, f"not a numeric matrix ({exc})") from None
-    if rows.ndim != 2:
-        raise InvalidInputError(name, f"expected a 2-D matrix (rows, features), got {rows.shape}")
-    if width is not None and rows.shape[1] != width:
-        raise InvalidInputError(name, f"expected {width} columns, got {rows.shape[1]}")
-    if not np.isfinite(rows).all():
-        raise InvalidInputError(name, "contains NaN or infinite values")
+    rows = finite_matrix(x, name, width, dtype=np.float32)
     return np.ascontiguousarray(rows + np.float32(0.0))  # -0.0 -> 0.0 before hashing
 
 

@@ -1,5 +1,7 @@
 """Input checks of the feedback screen: every failure names the offending field.
 
+Matrices are checked by :func:`driftguard.arrays.finite_matrix`.
+
 Examples
 --------
 >>> import numpy as np
@@ -18,28 +20,7 @@ import numpy.typing as npt
 
 from driftguard.errors import InvalidInputError
 
-__all__ = ["class_labels", "matrix", "same_rows"]
-
-
-def matrix(values: npt.ArrayLike, field: str, width: int | None = None) -> npt.NDArray[np.float64]:
-    """A finite 2-D float matrix (``width`` columns when given).
-
-    Examples
-    --------
-    >>> matrix([[1, 2]], "x").shape
-    (1, 2)
-    """
-    try:
-        m = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(field, f"not a numeric matrix ({exc})") from None
-    if m.ndim != 2:
-        raise InvalidInputError(field, f"expected a 2-D matrix, got shape {m.shape}")
-    if width is not None and m.shape[1] != width:
-        raise InvalidInputError(field, f"expected {width} columns, got {m.shape[1]}")
-    if not np.isfinite(m).all():
-        raise InvalidInputError(field, "contains NaN or infinite values")
-    return m
+__all__ = ["class_labels", "same_rows"]
 
 
 def class_labels(values: npt.ArrayLike, n_classes: int, field: str) -> npt.NDArray[np.intp]:

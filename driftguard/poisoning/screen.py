@@ -44,8 +44,9 @@ from typing import Any, Protocol, Self
 import numpy as np
 import numpy.typing as npt
 
+from driftguard.arrays import finite_matrix
 from driftguard.errors import ConfigurationError, InvalidInputError, NotFittedError
-from driftguard.poisoning.checks import class_labels, matrix, same_rows
+from driftguard.poisoning.checks import class_labels, same_rows
 from driftguard.poisoning.neighbours import knn_disagreement
 
 __all__ = [
@@ -177,9 +178,9 @@ class FeedbackScreen:
     ) -> Self:
         """Keep the kNN reference and calibrate the flag threshold on clean held-out rows."""
         self._validate()
-        p_cal = matrix(proba_cal, "proba_cal")
+        p_cal = finite_matrix(proba_cal, "proba_cal")
         n_classes = p_cal.shape[1]
-        x = matrix(x_ref, "x_ref")
+        x = finite_matrix(x_ref, "x_ref")
         y = class_labels(y_ref, n_classes, "y_ref")
         same_rows(x.shape[0], y_ref=y.shape[0])
         if x.shape[0] == 0 or p_cal.shape[0] == 0:
@@ -211,8 +212,8 @@ class FeedbackScreen:
             if not suffix
             else (f"proba_{suffix}", f"x_{suffix}", f"y_{suffix}")
         )
-        p = matrix(proba, names[0], self.n_classes_)
-        feats = matrix(x, names[1], self.reference_x_.shape[1])
+        p = finite_matrix(proba, names[0], self.n_classes_)
+        feats = finite_matrix(x, names[1], self.reference_x_.shape[1])
         y = class_labels(labels, self.n_classes_, names[2])
         same_rows(p.shape[0], **{names[1]: feats.shape[0], names[2]: y.shape[0]})
         loss = 1.0 - p[np.arange(y.size), y]

@@ -47,7 +47,6 @@ from typing import Any, Self
 import numpy as np
 import numpy.typing as npt
 
-from driftguard.arrays import finite_matrix
 from driftguard.errors import (
     ConfigurationError,
     InvalidInputError,
@@ -55,6 +54,7 @@ from driftguard.errors import (
     SerializationError,
     UnsupportedVersionError,
 )
+from driftguard.schema.arrays import finite_matrix
 
 __all__ = ["FORMAT", "VERSION", "ProbeDetector", "ProbeState", "ProbeVerdict", "fit_probe_detector"]
 

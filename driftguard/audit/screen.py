@@ -23,7 +23,7 @@ from driftguard.audit.confident import ConfidentLearning
 from driftguard.audit.report import AuditReport
 from driftguard.audit.spectral import SpectralSignatures
 from driftguard.errors import ConfigurationError, TrainingDataError
-from driftguard.schema import infer_schema
+from driftguard.schema.features import infer_schema
 from driftguard.training.encoding import TabularEncoder
 from driftguard.training.hygiene import split_target
 

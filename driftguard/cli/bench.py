@@ -1,115 +1,60 @@
-"""``driftguard bench drift``: the full drift verdict against Evidently's ``DataDriftPreset``.
+"""``driftguard bench SUITE [OPTIONS]``: a thin launcher for the benchmarks of a checkout.
 
-Both tools see the same pandas DataFrames (``rows`` x ``features`` numeric, five features
-shifted in the current data) in the same process. Evidently's time is one
-``Report([DataDriftPreset()]).run(current, reference)``; driftguard's verdict is folding the
-current DataFrame into a window plus ``DriftCheck.run``. The profile fit (bins and null
-calibration) happens once per checkpoint at training time and is reported on its own line.
+The benchmarks live in the top-level ``benchmarks/`` folder of a driftguard checkout and never
+ship in the wheel. From a checkout (an editable install) this command runs
+``benchmarks/SUITE`` with the options given; elsewhere it says how to get them.
+
+Examples
+--------
+>>> SUITES
+('drift', 'serve', 'guard')
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+import argparse
+import importlib
 from typing import Any
 
-import numpy as np
-
-from driftguard.cli.render import table
-from driftguard.drift import DriftCheck
 from driftguard.errors import ConfigurationError
-from driftguard.profile import ReferenceProfile
-from driftguard.types import DriftReport
 
-__all__ = ["run_bench_drift"]
+__all__ = ["SUITES", "add_bench_parser"]
 
-SHIFTED = 5
+SUITES = ("drift", "serve", "guard")
+_HELP = {
+    "drift": "drift verdict vs Evidently's DataDriftPreset",
+    "serve": "requests/s and latency: driftguard serve vs MLServer",
+    "guard": "sequential drift vs river, calibration, adversarial, probing, poisoning",
+}
 
 
-def _frames(rows: int, features: int, seed: int = 0) -> tuple[Any, Any]:
+def _suite_main(suite: str) -> Any:
     try:
-        import pandas as pd
-    except ImportError:
+        return importlib.import_module(f"benchmarks.{suite}.__main__").main
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not exc.name.startswith("benchmarks"):
+            raise
         raise ConfigurationError(
-            "the benchmark needs pandas: pip install 'driftguard[reports]'"
+            "the benchmarks are not installed with driftguard; they live in a checkout: "
+            f"clone the repository and run `make bench` or `python -m benchmarks.{suite}` there"
         ) from None
-    g = np.random.default_rng(seed)
-    names = [f"x{i}" for i in range(features)]
-    ref = g.normal(size=(rows, features))
-    cur = g.normal(size=(rows, features))
-    cur[:, :SHIFTED] += np.linspace(0.05, 0.5, SHIFTED)
-    return pd.DataFrame(ref, columns=names), pd.DataFrame(cur, columns=names)
 
 
-def _best(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = run()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+def _run(args: argparse.Namespace) -> int:
+    status: int = _suite_main(args.suite)(args.options)
+    return status
 
 
-def _evidently(reference: Any, current: Any) -> set[str]:
-    try:
-        from evidently import Report
-        from evidently.presets import DataDriftPreset
-    except ImportError:
-        raise ConfigurationError(
-            "the benchmark needs Evidently: pip install 'driftguard[reports]'"
-        ) from None
-    snapshot = Report([DataDriftPreset()]).run(current_data=current, reference_data=reference)
-    drifted = set()
-    for metric in snapshot.dict()["metrics"]:
-        config = metric.get("config", {})
-        is_value_drift = config.get("type", "").endswith("ValueDrift")
-        if is_value_drift and float(metric["value"]) >= float(config.get("threshold", 0.1)):
-            drifted.add(str(config["column"]))
-    return drifted
-
-
-def run_bench_drift(rows: int = 100_000, features: int = 50, repeat: int = 2) -> int:
-    """Time both tools on the same data, print a table and the speed-up; return 0."""
-    if rows < 1000 or features < SHIFTED or repeat < 1:
-        raise ConfigurationError(
-            f"bench drift needs rows >= 1000, features >= {SHIFTED}, repeat >= 1"
-        )
-    reference, current = _frames(rows, features)
-    shape = f"{rows} rows x {features} numeric features, {SHIFTED} shifted"
-    print(f"bench drift: {shape}; best of {repeat}")
-    fit_s, profile = _best(lambda: ReferenceProfile().fit(reference), 1)
-    check = DriftCheck()
-
-    def verdict() -> DriftReport:
-        return check.run(profile, profile.window(current))
-
-    ours_s, report = _best(verdict, repeat)
-    theirs_s, their_drift = _best(lambda: _evidently(reference, current), repeat)
-    ours = set(report.drifted_features)
-    print(
-        table(
-            ["tool", "step", "seconds", "drifted features"],
-            [
-                [
-                    "evidently",
-                    "Report([DataDriftPreset()]).run",
-                    f"{theirs_s:.3f}",
-                    str(len(their_drift)),
-                ],
-                [
-                    "driftguard",
-                    "window + DriftCheck.run (verdict)",
-                    f"{ours_s:.3f}",
-                    str(len(ours)),
-                ],
-                ["driftguard", "ReferenceProfile.fit (once per checkpoint)", f"{fit_s:.3f}", "-"],
-            ],
-        )
+def add_bench_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``driftguard bench``."""
+    suites = "; ".join(f"{name}: {text}" for name, text in _HELP.items())
+    bench = sub.add_parser(
+        "bench",
+        help="run a benchmark of a checkout (drift, serve, guard)",
+        description=f"Run a benchmark from a driftguard checkout ({suites}). "
+        "`driftguard bench SUITE --help` lists its options.",
+        add_help=True,
     )
-    print(f"\nspeed-up of the verdict: {theirs_s / ours_s:.0f}x (target >= 50x)")
-    print(f"speed-up including one profile fit: {theirs_s / (ours_s + fit_s):.1f}x")
-    print(
-        f"both flag the same features: {sorted(ours) == sorted(their_drift)} "
-        f"(driftguard {sorted(ours)}, evidently {sorted(their_drift)})"
-    )
-    return 0
+    bench.add_argument("suite", choices=SUITES, help="which benchmark")
+    bench.add_argument("options", nargs=argparse.REMAINDER, help="the benchmark's own options")
+    bench.set_defaults(handler=_run)

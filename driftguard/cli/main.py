@@ -15,10 +15,9 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from driftguard.cli.audit import add_audit_parser
-from driftguard.cli.bench_sections import BENCH_GUARD_SECTIONS
+from driftguard.cli.bench import add_bench_parser
 from driftguard.cli.models import add_models_parser
 from driftguard.cli.render import drift_table, stderr_progress
 from driftguard.cli.report import add_report_parser
@@ -26,10 +25,10 @@ from driftguard.cli.serve import add_serve_parser
 from driftguard.cli.status import add_status_parser
 from driftguard.cli.tables import align, read_table
 from driftguard.cli.train import add_train_parser
-from driftguard.drift import DriftCheck
+from driftguard.drift.check import DriftCheck
+from driftguard.drift.compare import compare_tables
+from driftguard.drift.profile import MIN_REFERENCE_ROWS, ReferenceProfile
 from driftguard.errors import ConfigurationError, DriftguardError, EmptyDataError
-from driftguard.profile import MIN_REFERENCE_ROWS, ReferenceProfile
-from driftguard.schema import infer_schema
 
 __all__ = ["build_parser", "main"]
 
@@ -98,8 +97,9 @@ def _run_drift(args: argparse.Namespace) -> int:
         raise EmptyDataError(
             f"{args.reference}: {n_ref} rows; a reference needs at least {MIN_REFERENCE_ROWS}"
         )
-    profile.fit(ref, infer_schema(ref, categorical=cats), progress=stderr_progress())
-    report = check.run(profile, cur)
+    report = compare_tables(
+        ref, cur, categorical=cats, profile=profile, check=check, progress=stderr_progress()
+    )
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
@@ -109,71 +109,12 @@ def _run_drift(args: argparse.Namespace) -> int:
 
 def _run_demo(args: argparse.Namespace) -> int:
     if args.drift_only:
-        from driftguard.cli.demo import run_demo
+        from driftguard.cli.demo.drift_only import run_demo
 
         return run_demo()
-    from driftguard.cli.story import run_story
+    from driftguard.cli.demo.story import run_story
 
     return run_story(exit_after=args.exit, registry=args.registry, port=args.port)
-
-
-def _run_bench(args: argparse.Namespace) -> int:
-    from driftguard.cli.bench import run_bench_drift
-
-    return run_bench_drift(rows=args.rows, features=args.features, repeat=args.repeat)
-
-
-def _run_bench_serve(args: argparse.Namespace) -> int:
-    from driftguard.cli.bench_serve import run_bench_serve
-
-    return run_bench_serve(
-        duration=args.duration,
-        warmup=args.warmup,
-        connections=args.connections,
-        rows_per_request=args.rows_per_request,
-        repeat=args.repeat,
-        skip_mlserver=args.skip_mlserver,
-        mlserver_venv=Path(args.mlserver_venv),
-        as_json=args.json,
-    )
-
-
-def _run_bench_guard(args: argparse.Namespace) -> int:
-    from driftguard.cli.bench_guard import run_bench_guard
-
-    return run_bench_guard(
-        runs=args.runs, seed=args.seed, as_json=args.json, only=args.only or BENCH_GUARD_SECTIONS
-    )
-
-
-def _add_bench_serve(bench_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    serve = bench_sub.add_parser(
-        "serve", help="requests/s and latency: driftguard serve (monitoring on/off) vs MLServer"
-    )
-    serve.add_argument(
-        "--duration", type=float, default=10.0, help="measured seconds per server (default 10)"
-    )
-    serve.add_argument(
-        "--warmup", type=float, default=2.0, help="warm-up seconds per server (default 2)"
-    )
-    serve.add_argument(
-        "--connections", type=int, default=16, help="keep-alive connections (default 16)"
-    )
-    serve.add_argument(
-        "--rows-per-request", type=int, default=1, help="rows per request (default 1)"
-    )
-    serve.add_argument(
-        "--repeat", type=int, default=1, help="round-robin rounds, median kept (default 1)"
-    )
-    serve.add_argument("--skip-mlserver", action="store_true", help="measure driftguard only")
-    serve.add_argument(
-        "--mlserver-venv",
-        default=".venv-mlserver",
-        metavar="PATH",
-        help="virtual environment for MLServer, created on first use (default .venv-mlserver)",
-    )
-    serve.add_argument("--json", action="store_true", help="print the results as JSON")
-    serve.set_defaults(handler=_run_bench_serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -200,28 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--drift-only", action="store_true", help="only the drift check on breast_cancer"
     )
     demo.set_defaults(handler=_run_demo)
-    bench = sub.add_parser("bench", help="benchmarks against peer tools")
-    bench_sub = bench.add_subparsers(dest="suite", required=True, metavar="SUITE")
-    drift = bench_sub.add_parser("drift", help="drift verdict vs Evidently's DataDriftPreset")
-    drift.add_argument("--rows", type=int, default=100_000, help="rows per data set")
-    drift.add_argument("--features", type=int, default=50, help="numeric features")
-    drift.add_argument("--repeat", type=int, default=2, help="timed repetitions (best is kept)")
-    drift.set_defaults(handler=_run_bench)
-    _add_bench_serve(bench_sub)
-    guard = bench_sub.add_parser(
-        "guard",
-        help="sequential drift vs river, calibration, adversarial attacks, probing, poisoning",
-    )
-    guard.add_argument(
-        "--only",
-        nargs="+",
-        choices=BENCH_GUARD_SECTIONS,
-        help="run only these sections (default: all)",
-    )
-    guard.add_argument("--runs", type=int, default=200, help="calibration runs (default 200)")
-    guard.add_argument("--seed", type=int, default=0, help="random seed")
-    guard.add_argument("--json", action="store_true", help="print JSON")
-    guard.set_defaults(handler=_run_bench_guard)
+    add_bench_parser(sub)
     return parser
 
 

@@ -43,7 +43,7 @@ from driftguard.cli.report_data import (
 )
 from driftguard.cli.service_client import admin_token
 from driftguard.errors import ConfigurationError, DriftguardError, EmptyDataError
-from driftguard.schema import Columns
+from driftguard.schema.features import Columns
 from driftguard.types import FeatureKind
 
 __all__ = ["DriftSummary", "add_report_parser", "drift_summary", "write_atomic"]

@@ -1,6 +1,6 @@
 """The two samples of ``driftguard report``: the checkpoint's reference and the recent rows.
 
-The reference is the reservoir of the version's :class:`~driftguard.profile.ReferenceProfile`
+The reference is the reservoir of the version's :class:`~driftguard.drift.profile.ReferenceProfile`
 (read from the registry without loading the model). The current rows come from a file
 (``.csv``, ``.parquet`` or ``.jsonl`` of records) or from the service's
 ``GET /models/{name}/window``. Both are typed by the checkpoint's schema: numeric features as
@@ -10,7 +10,7 @@ that do not match the schema are named in the error.
 Examples
 --------
 >>> import numpy as np
->>> from driftguard.schema import infer_schema
+>>> from driftguard.schema.features import infer_schema
 >>> schema = infer_schema({"x": np.arange(3.0), "c": np.array(["a", "b", "a"])})
 >>> cols = conform(schema, {"x": ["1.5", None], "c": ["a", None]}, "rows.csv")
 >>> cols["x"].tolist(), cols["c"].tolist()
@@ -41,11 +41,11 @@ from driftguard.errors import (
     SchemaError,
     VersionNotFoundError,
 )
-from driftguard.schema import Columns, Schema, categorical_values, numeric_values
+from driftguard.schema.features import Columns, Schema, categorical_values, numeric_values
 from driftguard.types import FeatureKind
 
 if TYPE_CHECKING:
-    from driftguard.profile import ReferenceProfile
+    from driftguard.drift.profile import ReferenceProfile
 
 __all__ = [
     "MIN_CURRENT_ROWS",
@@ -68,7 +68,7 @@ class Reference:
     Examples
     --------
     >>> import numpy as np
-    >>> from driftguard.schema import infer_schema
+    >>> from driftguard.schema.features import infer_schema
     >>> ref = Reference("m", 1, infer_schema({"x": np.zeros(2)}), {"x": np.zeros(2)})
     >>> ref.n_rows
     2

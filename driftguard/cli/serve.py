@@ -1,6 +1,6 @@
 """``driftguard serve``: start the HTTP service with uvicorn.
 
-Settings come from ``DRIFTGUARD_*`` environment variables (see ``services.settings``); the
+Settings come from ``DRIFTGUARD_*`` environment variables (see ``driftguard_service.settings``); the
 flags here set where to listen and which registry to serve. A bad setting prints one line
 naming the variable. The admin token is resolved once here (generated, stored 0600 and
 printed on first start) and handed to every worker, so all workers accept the same token.
@@ -45,9 +45,8 @@ def add_serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _settings(registry: str) -> Any:
+    from driftguard_service.settings import Settings
     from pydantic import ValidationError
-
-    from services.settings import Settings
 
     os.environ["DRIFTGUARD_REGISTRY"] = registry
     try:
@@ -66,7 +65,7 @@ def worker_app() -> Any:
     another worker already reported ready: at start, and whenever uvicorn replaces a worker
     that died. A model that fails to load is reported as with one worker (503 naming it).
     """
-    from services.app import create_app
+    from driftguard_service.app import create_app
 
     app = create_app()
     app.state.background.host.refresh()
@@ -87,9 +86,8 @@ def _run_serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise ConfigurationError(f"--workers must be at least 1, got {args.workers}")
     import uvicorn
-
-    from services.app import create_app
-    from services.token import resolve_admin_token, token_path
+    from driftguard_service.app import create_app
+    from driftguard_service.token import resolve_admin_token, token_path
 
     root = registry_root(args)
     settings = _settings(str(root))

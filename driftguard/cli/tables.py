@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from driftguard.errors import ColumnTypeError, EmptyDataError, MissingColumnError, SchemaError
-from driftguard.schema import Columns, categorical_values
+from driftguard.schema.features import Columns, categorical_values
 
 __all__ = ["align", "kind_of", "read_table"]
 
@@ -186,7 +186,7 @@ def _label(cell: str) -> str:
 
 
 def _labels(values: Any) -> np.ndarray[Any, Any]:
-    """Labels of a column, spelled as :func:`driftguard.schema.categorical_values` does."""
+    """Labels of a column, spelled as :func:`driftguard.schema.features.categorical_values` does."""
     if isinstance(values, list):
         return np.array([_label(v) for v in values], dtype=object)
     return categorical_values(np.asarray(values)).astype(object)

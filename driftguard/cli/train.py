@@ -131,9 +131,9 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _run_train(args: argparse.Namespace) -> int:
-    from driftguard.cli.train_gate import audit_gate
-    from driftguard.defenses import defense_artefacts
+    from driftguard.audit.gate import audit_gate
     from driftguard.registry import Registry
+    from driftguard.training.defenses import defense_artefacts
     from driftguard.training.pipeline import train_table
 
     options = _options(args)

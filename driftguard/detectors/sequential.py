@@ -44,7 +44,7 @@ A particular reference still gives a run length a few per cent above or below th
 (more for heavy-tailed features, whose variance is poorly estimated). Pass
 ``estimation_error=False`` when the moments are known exactly.
 
-With a :class:`~driftguard.profile.ReferenceProfile`, the moments and the resampled rows come
+With a :class:`~driftguard.drift.profile.ReferenceProfile`, the moments and the resampled rows come
 from its reservoir (all reference rows up to ``reservoir_size``: more than the fitted half
 behind ``mean_``/``std_``). Categorical features are not monitored here. A feature constant in
 the reference gets a vanishing scale, so any other value counts as ``±clip``.
@@ -74,9 +74,9 @@ from typing import Any, Self
 import numpy as np
 import numpy.typing as npt
 
+from driftguard.drift.profile import ReferenceProfile
 from driftguard.errors import ConfigurationError, EmptyDataError, NotFittedError
-from driftguard.profile import ReferenceProfile
-from driftguard.schema import infer_schema, numeric_values, to_columns
+from driftguard.schema.features import infer_schema, numeric_values, to_columns
 from driftguard.stats.resampling import rng
 from driftguard.types import FeatureKind, Signal
 
@@ -224,7 +224,7 @@ class SequentialDrift:
     def fit(self, reference: Any) -> Self:
         """Learn the moments and calibrate the threshold on reference rows.
 
-        ``reference`` is a fitted :class:`~driftguard.profile.ReferenceProfile` (its numeric
+        ``reference`` is a fitted :class:`~driftguard.drift.profile.ReferenceProfile` (its numeric
         features and reservoir are used), a mapping or DataFrame of columns, or a 2-D array.
         """
         names, x = self._reference_matrix(reference)

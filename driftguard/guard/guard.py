@@ -24,7 +24,7 @@ from typing import Any
 
 from driftguard.errors import ConflictError, NoRollbackTargetError, RegistryError
 from driftguard.guard.webhook import WebhookSender
-from driftguard.metrics_guard import GuardState
+from driftguard.metrics.state import GuardState
 from driftguard.monitor import WindowMonitor, WindowReport, drift_signals, window_signals
 from driftguard.policy import Decision, Policy, PolicyState, alert_payload, decide
 from driftguard.serving import LoadedModel, ModelHost
@@ -262,7 +262,7 @@ class Guard:
         return True
 
     def metric_state(self) -> GuardState:
-        """Snapshot for :class:`~driftguard.metrics_guard.GuardCollector` (served versions)."""
+        """Snapshot for :class:`~driftguard.metrics.guard.GuardCollector` (served versions)."""
         with self._lock:
             served = {(m.name, m.version) for m in self.host.loaded()}
             return GuardState(

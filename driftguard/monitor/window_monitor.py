@@ -4,7 +4,7 @@ The hot path (:meth:`WindowMonitor.observe`) appends a reference to the request'
 columns to a bounded queue: O(1), no statistics, and a counter (never a silent loss) when the
 queue is full. The cold path (:meth:`WindowMonitor.drain`, called by a background thread)
 concatenates the queued rows, folds them into the profile's fixed-bin window counts and closes
-a window every ``window_size`` rows, running :class:`~driftguard.drift.DriftCheck` on it.
+a window every ``window_size`` rows, running :class:`~driftguard.drift.check.DriftCheck` on it.
 :meth:`WindowMonitor.look` checks the window so far, for a schedule that should not wait for
 a full window on slow traffic.
 """
@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from driftguard.drift import DriftCheck
+from driftguard.drift.check import DriftCheck
+from driftguard.drift.profile import ReferenceProfile
 from driftguard.errors import ConfigurationError
-from driftguard.profile import ReferenceProfile
-from driftguard.schema import Columns
+from driftguard.schema.features import Columns
+from driftguard.schema.validation import ValidatedBatch
 from driftguard.types import DriftReport
-from driftguard.validation import ValidatedBatch
 
 __all__ = ["MonitorState", "WindowMonitor", "WindowReport"]
 
@@ -104,7 +104,7 @@ class WindowMonitor:
     Examples
     --------
     >>> import numpy as np
-    >>> from driftguard.validation import InputValidator
+    >>> from driftguard.schema.validation import InputValidator
     >>> g = np.random.default_rng(0)
     >>> profile = ReferenceProfile(n_resamples=100).fit({"x": g.normal(size=2000)})
     >>> monitor = WindowMonitor(profile, window_size=100)

@@ -1,6 +1,6 @@
 """Input checks of the feedback screen: every failure names the offending field.
 
-Matrices are checked by :func:`driftguard.arrays.finite_matrix`.
+Matrices are checked by :func:`driftguard.schema.arrays.finite_matrix`.
 
 Examples
 --------

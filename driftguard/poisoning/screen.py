@@ -44,10 +44,10 @@ from typing import Any, Protocol, Self
 import numpy as np
 import numpy.typing as npt
 
-from driftguard.arrays import finite_matrix
 from driftguard.errors import ConfigurationError, InvalidInputError, NotFittedError
 from driftguard.poisoning.checks import class_labels, same_rows
 from driftguard.poisoning.neighbours import knn_disagreement
+from driftguard.schema.arrays import finite_matrix
 
 __all__ = [
     "FeedbackScores",

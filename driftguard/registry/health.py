@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from driftguard.integrity import inspect_checkpoint
+from driftguard.checkpoint.integrity import inspect_checkpoint
 from driftguard.registry.storage import Storage
 
 __all__ = ["Problem", "find_problems"]

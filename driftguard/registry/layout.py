@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from driftguard.checkpoint import is_temp_dir
+from driftguard.checkpoint.folder import is_temp_dir
 from driftguard.errors import ConfigurationError
 
 __all__ = [

@@ -1,7 +1,7 @@
 """Versioned checkpoints, an ACTIVE pointer moved by compare-and-set, and an audit trail.
 
 Layout under ``root``: ``<name>/<version>/`` holds each checkpoint (see
-:mod:`driftguard.checkpoint`), ``registry.db`` the metadata (see
+:mod:`driftguard.checkpoint.folder`), ``registry.db`` the metadata (see
 :mod:`driftguard.registry.sqlite_storage`). Versions are immutable and never deleted; every
 change is one audit record written in the same transaction as the change.
 
@@ -18,8 +18,8 @@ hash-verify before switching to it.
 Examples
 --------
 >>> import numpy as np, tempfile
->>> from driftguard.checkpoint import CheckpointDraft
->>> from driftguard.profile import ReferenceProfile
+>>> from driftguard.checkpoint.folder import CheckpointDraft
+>>> from driftguard.drift.profile import ReferenceProfile
 >>> profile = ReferenceProfile(n_resamples=20).fit({"x": np.arange(200.0)})
 >>> draft = CheckpointDraft({"model.bin": b"w"}, {}, {}, {}, profile, "# card", "none")
 >>> registry = Registry(tempfile.mkdtemp())
@@ -45,12 +45,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from driftguard.checkpoint import (
+from driftguard.checkpoint.folder import (
     Checkpoint,
     CheckpointDraft,
     read_checkpoint,
     write_checkpoint,
 )
+from driftguard.checkpoint.manifest import MANIFEST
 from driftguard.errors import (
     ConfigurationError,
     ConflictError,
@@ -58,7 +59,6 @@ from driftguard.errors import (
     RegistryError,
     VersionNotFoundError,
 )
-from driftguard.manifest import MANIFEST
 from driftguard.registry.health import Problem, find_problems
 from driftguard.registry.layout import (
     check_name,

@@ -18,13 +18,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from driftguard.checkpoint.manifest import plain_json
 from driftguard.errors import (
     ConfigurationError,
     NoRollbackTargetError,
     RegistryError,
     VersionNotFoundError,
 )
-from driftguard.manifest import plain_json
 from driftguard.registry.storage import AuditEntry, Status, VersionInfo
 
 __all__ = ["audit_entry", "rollback_target"]

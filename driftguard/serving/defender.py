@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from driftguard.metrics_defense import DefenseMetrics
+from driftguard.metrics.state import DefenseMetrics
 from driftguard.poisoning import SourceTracker
 from driftguard.policy import ClientPolicy
 from driftguard.serving.clients import ClientGuard, ClientsState
@@ -192,7 +192,7 @@ class Defender:
         return tracker is not None and bool(tracker.release(source))
 
     def metrics(self, models: list[LoadedModel]) -> DefenseMetrics:
-        """The snapshot :class:`~driftguard.metrics_defense.DefenseCollector` exports."""
+        """The snapshot :class:`~driftguard.metrics.defense.DefenseCollector` exports."""
         state = self.state()
         clients = state.clients
         names = {m.name for m in models}

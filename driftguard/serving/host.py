@@ -29,13 +29,13 @@ from driftguard.errors import (
     RegistryError,
     VersionNotFoundError,
 )
-from driftguard.metrics import HostState, ModelState
+from driftguard.metrics.state import HostState, ModelState
 from driftguard.registry import ActiveState, Registry, Status
+from driftguard.schema.validation import ValidatedBatch
 from driftguard.serving.defender import Defender
 from driftguard.serving.feedback import FeedbackStore, LoggedPrediction, PredictionLog
 from driftguard.serving.loaded import LoadedModel, ModelOptions, load_model
 from driftguard.serving.shadow import Shadow
-from driftguard.validation import ValidatedBatch
 
 __all__ = ["ModelHost"]
 

@@ -15,16 +15,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from driftguard.checkpoint import Checkpoint
-from driftguard.defenses import Defenses, load_defenses
-from driftguard.metrics import ModelState
+from driftguard.checkpoint.folder import Checkpoint
+from driftguard.drift.profile import ReferenceProfile
+from driftguard.metrics.state import ModelState
 from driftguard.monitor import WindowMonitor
-from driftguard.profile import ReferenceProfile
-from driftguard.schema import Schema
+from driftguard.schema.features import Schema
+from driftguard.schema.validation import InputValidator, ValidatedBatch
 from driftguard.serving.flags import FlagCounter
+from driftguard.training.defenses import Defenses, load_defenses
 from driftguard.training.predictor import Predictor, load_predictor
 from driftguard.training.temperature import apply_temperature
-from driftguard.validation import InputValidator, ValidatedBatch
 
 __all__ = ["LoadedModel", "ModelOptions", "Served", "load_model"]
 
@@ -172,7 +172,7 @@ class LoadedModel:
         return np.column_stack([np.asarray(batch.columns[n], dtype=np.float64) for n in names])
 
     def state(self, role: str, dropped: dict[str, int], feedback_rows: int) -> ModelState:
-        """The snapshot :class:`~driftguard.metrics.StateCollector` exports."""
+        """The snapshot :class:`~driftguard.metrics.prometheus.StateCollector` exports."""
         base = ModelState(
             name=self.name,
             version=self.version,

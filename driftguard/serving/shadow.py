@@ -17,9 +17,9 @@ import numpy.typing as npt
 
 from driftguard.detectors import wilson_interval
 from driftguard.errors import ConfigurationError, DriftguardError
+from driftguard.schema.validation import ValidatedBatch
 from driftguard.serving.loaded import LoadedModel
 from driftguard.types import Signal
-from driftguard.validation import ValidatedBatch
 
 __all__ = ["Shadow"]
 

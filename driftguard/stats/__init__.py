@@ -13,6 +13,7 @@ Examples
 0.25
 """
 
+from driftguard.stats.auroc import auroc
 from driftguard.stats.binned import chi2, hellinger, jensen_shannon, kl, psi, tvd
 from driftguard.stats.kernel import mmd, rff_mmd
 from driftguard.stats.multiple import benjamini_hochberg, holm
@@ -20,6 +21,7 @@ from driftguard.stats.resampling import permutation_p_value
 from driftguard.stats.samples import cvm, energy, ks, wasserstein
 
 __all__ = [
+    "auroc",
     "benjamini_hochberg",
     "chi2",
     "cvm",

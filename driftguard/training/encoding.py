@@ -13,7 +13,7 @@ format name and version) so that a checkpoint can rebuild the exact transform.
 Examples
 --------
 >>> import numpy as np
->>> from driftguard.schema import infer_schema
+>>> from driftguard.schema.features import infer_schema
 >>> cols = {"age": np.array([20.0, 40.0, np.nan]), "city": np.array(["a", "b", "a"])}
 >>> enc = TabularEncoder(infer_schema(cols)).fit(cols)
 >>> enc.feature_names_
@@ -37,7 +37,7 @@ from driftguard.errors import (
     TrainingDataError,
     UnsupportedVersionError,
 )
-from driftguard.schema import Columns, Schema, normalised_columns
+from driftguard.schema.features import Columns, Schema, normalised_columns
 from driftguard.types import FeatureKind
 
 __all__ = ["CATEGORICAL_MODES", "FORMAT", "UNSEEN", "VERSION", "TabularEncoder"]
@@ -74,7 +74,7 @@ class TabularEncoder:
     Examples
     --------
     >>> import numpy as np
-    >>> from driftguard.schema import infer_schema
+    >>> from driftguard.schema.features import infer_schema
     >>> cols = {"x": np.array([1.0, 3.0, np.inf])}
     >>> enc = TabularEncoder(infer_schema(cols)).fit(cols)
     >>> enc.mean_["x"], enc.std_["x"]
@@ -134,7 +134,7 @@ class TabularEncoder:
         return tuple(names)
 
     def transform(self, columns: Mapping[str, Any] | Any) -> npt.NDArray[np.float32]:
-        """Encode ``columns`` (any input :func:`~driftguard.schema.to_columns` reads)."""
+        """Encode ``columns`` (any input :func:`~driftguard.schema.features.to_columns` reads)."""
         if not hasattr(self, "feature_names_"):
             raise NotFittedError("TabularEncoder is not fitted; call fit(columns) first")
         cols: Columns = normalised_columns(self.schema, columns)

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from driftguard.errors import ConfigurationError, MissingColumnError, TrainingDataError
-from driftguard.schema import Columns, to_columns
+from driftguard.schema.features import Columns, to_columns
 
 __all__ = ["LeakageReport", "check_targets", "leakage_report", "split_target"]
 

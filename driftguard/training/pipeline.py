@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from driftguard.checkpoint import CheckpointDraft
+from driftguard.checkpoint.folder import CheckpointDraft
+from driftguard.drift.profile import ReferenceProfile
 from driftguard.errors import ConfigurationError
-from driftguard.profile import ReferenceProfile
-from driftguard.schema import Columns, Schema, infer_schema, take_rows
+from driftguard.schema.features import Columns, Schema, infer_schema, take_rows
 from driftguard.training.encoding import TabularEncoder
 from driftguard.training.hygiene import LeakageReport, leakage_report, split_target
 from driftguard.training.metrics import classification_metrics, ece

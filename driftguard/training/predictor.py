@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from driftguard.checkpoint import Checkpoint
+from driftguard.checkpoint.folder import Checkpoint
 from driftguard.errors import SerializationError
 from driftguard.training.encoding import TabularEncoder
 from driftguard.training.temperature import apply_temperature
@@ -72,7 +72,7 @@ class Predictor:
         Examples
         --------
         >>> import numpy as np
-        >>> from driftguard.schema import infer_schema
+        >>> from driftguard.schema.features import infer_schema
         >>> from driftguard.training.encoding import TabularEncoder
         >>> from sklearn.linear_model import LogisticRegression
         >>> x = np.array([[0.0], [1.0], [2.0], [3.0]], dtype=np.float32)

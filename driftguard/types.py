@@ -156,6 +156,48 @@ class DriftReport:
         """Names of the drifted features."""
         return tuple(f.feature for f in self.features if f.drift)
 
+    def signals(self) -> tuple[Signal, ...]:
+        """The drift signals of this window, exactly as the guard hands them to the policy.
+
+        One dataset signal ``input_drift`` (the dataset statistic against its calibrated
+        threshold) followed by one ``input_drift:<feature>`` signal per feature (its score
+        against its threshold), all of kind ``drift``, with status ``breach`` where the
+        report flags drift and ``ok`` otherwise, each resting on the window's ``n_rows``.
+        Pass them to :func:`~driftguard.policy.decide.decide` as one evaluation.
+
+        Returns
+        -------
+        tuple of Signal
+            The dataset signal first, then the features in schema order.
+
+        Examples
+        --------
+        >>> age = FeatureDrift("age", "wasserstein", 0.3, 0.05, 0.001, 0.002, 0.1, True)
+        >>> report = DriftReport(500, 0.05, "holm", 6.0, 1.2, 0.001, True, (age,))
+        >>> [(s.name, s.value, s.threshold, s.status) for s in report.signals()]
+        [('input_drift', 6.0, 1.2, 'breach'), ('input_drift:age', 0.3, 0.05, 'breach')]
+        """
+        dataset = Signal(
+            "input_drift",
+            "drift",
+            self.dataset_score,
+            self.dataset_threshold,
+            "breach" if self.drift else "ok",
+            self.n_rows,
+        )
+        features = tuple(
+            Signal(
+                f"input_drift:{f.feature}",
+                "drift",
+                f.score,
+                f.threshold,
+                "breach" if f.drift else "ok",
+                self.n_rows,
+            )
+            for f in self.features
+        )
+        return (dataset, *features)
+
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON document printed by ``driftguard drift --json``."""
         return {

@@ -2,7 +2,9 @@
 
 The dataset drift signal compares the dataset statistic (largest score-to-threshold ratio)
 with its calibrated threshold; one signal per feature compares its score with its threshold.
-Without a checked window the status is ``insufficient_data``, never a breach.
+Both are defined once, by :meth:`DriftReport.signals <driftguard.types.DriftReport.signals>`,
+so a report checked by hand and a window checked by the monitor give the policy the same
+signals. Without a checked window the status is ``insufficient_data``, never a breach.
 
 Examples
 --------
@@ -28,25 +30,5 @@ def drift_signals(state: MonitorState) -> tuple[Signal, ...]:
 
 
 def window_signals(window: WindowReport) -> tuple[Signal, ...]:
-    """Dataset and per-feature drift signals of one checked window."""
-    report = window.report
-    dataset = Signal(
-        "input_drift",
-        "drift",
-        report.dataset_score,
-        report.dataset_threshold,
-        "breach" if report.drift else "ok",
-        report.n_rows,
-    )
-    features = tuple(
-        Signal(
-            f"input_drift:{f.feature}",
-            "drift",
-            f.score,
-            f.threshold,
-            "breach" if f.drift else "ok",
-            report.n_rows,
-        )
-        for f in report.features
-    )
-    return (dataset, *features)
+    """Dataset and per-feature drift signals of one checked window (its report's signals)."""
+    return window.report.signals()

@@ -55,6 +55,8 @@ from driftguard.errors import (
     UnsupportedVersionError,
 )
 from driftguard.schema.arrays import finite_matrix
+from driftguard.stats.rates import count_signal
+from driftguard.types import Signal
 
 __all__ = ["FORMAT", "VERSION", "ProbeDetector", "ProbeState", "ProbeVerdict", "fit_probe_detector"]
 
@@ -191,6 +193,14 @@ class ProbeDetector:
     hash_keys_ : ndarray of shape (n_features,), uint64 (odd keys of the exact row hash)
     radius_ : float
     flags_total_, evicted_clients_, evicted_flagged_ : int
+    n_queries_ : int
+        Rows observed in all (every client).
+
+    Notes
+    -----
+    Besides :meth:`observe`, the detector keeps the common detector contract
+    (:class:`~driftguard.detectors.protocol.Detector`): :meth:`update` (observe, return self),
+    :meth:`signals` (``probing_clients``) and :meth:`get_params`.
 
     Examples
     --------
@@ -201,6 +211,8 @@ class ProbeDetector:
     >>> row = np.ones((1, 6))
     >>> [det.observe("c", row).repeats for _ in range(3)]
     [0, 1, 2]
+    >>> det.update("c", row).signals()[0].status
+    'ok'
     """
 
     def __init__(
@@ -225,6 +237,7 @@ class ProbeDetector:
         self._clients: OrderedDict[str, _Client] = OrderedDict()
         self._flagged: OrderedDict[str, _Client] = OrderedDict()
         self.flags_total_ = self.evicted_clients_ = self.evicted_flagged_ = 0
+        self.n_queries_ = 0
 
     def _check_config(self) -> None:
         _positive_int("dims", self.dims)
@@ -272,6 +285,7 @@ class ProbeDetector:
         sketches = rows @ self.projection_
         hashes = (rows.view(np.uint32).astype(np.uint64) * self.hash_keys_).sum(axis=1)
         with self._lock:
+            self.n_queries_ += len(rows)
             state = self._lookup(client)
             was_flagged = state.flagged_at is not None
             for i in range(len(rows)):
@@ -289,6 +303,26 @@ class ProbeDetector:
                 state.flagged_at is not None and not was_flagged,
                 state.flagged_at,
             )
+
+    def update(self, client: str, x: Any) -> Self:
+        """Like :meth:`observe` (record ``client``'s queries), but return the detector."""
+        self.observe(client, x)
+        return self
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments, verbatim (same as :meth:`config`)."""
+        return self.config()
+
+    def signals(self) -> tuple[Signal, ...]:
+        """``(probing_clients,)`` (kind adversarial): flagged clients kept; breach at one.
+
+        ``insufficient_data`` before any query; the samples are the queries observed.
+        """
+        with self._lock:
+            flagged, queries = len(self._flagged), self.n_queries_
+        if queries == 0:
+            return (Signal("probing_clients", "adversarial", None, None, "insufficient_data", 0),)
+        return (count_signal("probing_clients", "adversarial", flagged, queries),)
 
     def _lookup(self, client: str) -> _Client:
         for table in (self._flagged, self._clients):

@@ -54,6 +54,7 @@ from driftguard.detectors.calibration_stats import (
     resampled_check,
 )
 from driftguard.detectors.performance import check_probabilities, wilson_interval
+from driftguard.detectors.protocol import constructor_params
 from driftguard.errors import ConfigurationError, EmptyDataError
 from driftguard.types import Signal
 
@@ -197,6 +198,10 @@ class CalibrationMonitor:
         self.n_classes_: int | None = None
         self.n_seen_ = 0
         self._lock = threading.Lock()
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments, verbatim (see :class:`~driftguard.detectors.Detector`)."""
+        return constructor_params(self)
 
     @property
     def n_labels_(self) -> int:

@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from driftguard.detectors.protocol import constructor_params
 from driftguard.errors import ConfigurationError, EmptyDataError
 from driftguard.types import Signal
 
@@ -231,6 +232,10 @@ class PerformanceEstimator:
         self.confidence_: FloatArray = np.empty(0, dtype=np.float64)
         self.n_seen_ = 0
         self._lock = threading.Lock()
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments, verbatim (see :class:`~driftguard.detectors.Detector`)."""
+        return constructor_params(self)
 
     @property
     def n_rows_(self) -> int:

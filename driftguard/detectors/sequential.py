@@ -74,6 +74,7 @@ from typing import Any, Self
 import numpy as np
 import numpy.typing as npt
 
+from driftguard.detectors.protocol import constructor_params
 from driftguard.drift.profile import ReferenceProfile
 from driftguard.errors import ConfigurationError, EmptyDataError, NotFittedError
 from driftguard.schema.features import infer_schema, numeric_values, to_columns
@@ -218,6 +219,10 @@ class SequentialDrift:
         self.clip = clip
         self.seed = seed
         self._lock = threading.Lock()
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments, verbatim (see :class:`~driftguard.detectors.Detector`)."""
+        return constructor_params(self)
 
     # -- fitting -------------------------------------------------------------------------
 
@@ -420,6 +425,12 @@ class SequentialDrift:
         return Signal(
             "sequential_drift", "drift", self.peak_, self.threshold_, status, self.run_length_
         )
+
+    def signals(self) -> tuple[Signal, ...]:
+        """``(signal(),)``; ``insufficient_data`` (no threshold) while not fitted."""
+        if not hasattr(self, "threshold_"):
+            return (Signal("sequential_drift", "drift", None, None, "insufficient_data", 0),)
+        return (self.signal(),)
 
 
 def _perturb(

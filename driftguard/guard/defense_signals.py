@@ -12,6 +12,13 @@
   ``alpha``.
 - ``quarantined_sources`` (kind ``poisoning``): feedback sources in quarantine; breach at one.
 
+The same tests, as standalone detectors of the common contract
+(:class:`~driftguard.detectors.protocol.Detector`), are
+:class:`~driftguard.adversarial.flag_rate.AdversarialRate`,
+:meth:`~driftguard.adversarial.probing.ProbeDetector.signals` and
+:class:`~driftguard.poisoning.sources.PoisonedFeedback`; all share
+:mod:`driftguard.stats.rates`.
+
 Examples
 --------
 >>> rate_signal("x", "adversarial", n=1000, flagged=10, alpha=0.01).status
@@ -22,9 +29,8 @@ Examples
 
 from __future__ import annotations
 
-from scipy.stats import binom
-
 from driftguard.serving import LoadedModel, ModelHost
+from driftguard.stats.rates import count_signal, flag_rate_signal
 from driftguard.types import Signal
 
 __all__ = ["DefenseSignals", "rate_signal"]
@@ -34,15 +40,13 @@ def rate_signal(
     name: str, kind: str, *, n: int, flagged: int, alpha: float, significance: float = 1e-3
 ) -> Signal:
     """A flag-rate signal tested against its clean rate ``alpha`` (one-sided binomial)."""
-    if n == 0:
-        return Signal(name, kind, None, None, "insufficient_data", 0)
-    critical = int(binom.isf(significance, n, alpha)) + 1  # smallest count with sf < level
-    status = "breach" if flagged >= critical else "ok"
-    return Signal(name, kind, flagged / n, critical / n, status, n)
+    return flag_rate_signal(
+        name, kind, n=n, flagged=flagged, alpha=alpha, significance=significance
+    )
 
 
 def _count_signal(name: str, kind: str, count: int, samples: int) -> Signal:
-    return Signal(name, kind, float(count), 0.5, "breach" if count else "ok", samples)
+    return count_signal(name, kind, count, samples)
 
 
 class DefenseSignals:

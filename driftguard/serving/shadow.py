@@ -6,16 +6,23 @@ evaluator lets the previous version score the same rows and counts disagreements
 predicted class. The ``shadow_disagreement`` signal (kind ``regression``) breaches when the
 lower end of the Wilson 95% interval of the disagreement rate exceeds ``max_disagreement``,
 so a bad promotion is caught before labels arrive.
+
+:class:`Shadow` keeps the common detector contract
+(:class:`~driftguard.detectors.protocol.Detector`): :meth:`Shadow.update` offers and scores a
+batch at once (the service splits that into :meth:`~Shadow.offer` on the request path and
+:meth:`~Shadow.process` in the background), :meth:`Shadow.signals` returns
+``(signal(),)`` and :meth:`Shadow.get_params` the constructor arguments.
 """
 
 from __future__ import annotations
 
 import threading
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
 
-from driftguard.detectors import wilson_interval
+from driftguard.detectors import constructor_params, wilson_interval
 from driftguard.errors import ConfigurationError, DriftguardError
 from driftguard.schema.validation import ValidatedBatch
 from driftguard.serving.loaded import LoadedModel
@@ -48,6 +55,14 @@ class Shadow:
     --------
     >>> wilson_interval(0, 100)[1] < 0.04  # the band a shadow with no disagreement gets
     True
+    >>> class Previous:  # anything with a version, labels and predict_proba
+    ...     version, labels = 1, ("no", "yes")
+    ...     def predict_proba(self, batch):
+    ...         return np.tile([0.9, 0.1], (batch.n_rows, 1))
+    >>> shadow = Shadow(Previous(), 2, ("no", "yes"), min_rows=2)
+    >>> batch = ValidatedBatch({}, 3)
+    >>> shadow.update(batch, np.array([[0.8, 0.2], [0.3, 0.7], [0.6, 0.4]])).signals()[0].value
+    0.3333333333333333
     """
 
     def __init__(
@@ -76,6 +91,20 @@ class Shadow:
         self.disagreed_ = 0
         self.dropped_ = 0
         self.error_: str | None = None
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments, verbatim (see :class:`~driftguard.detectors.Detector`)."""
+        return constructor_params(self)
+
+    def update(self, batch: ValidatedBatch, proba: npt.NDArray[np.float64]) -> Self:
+        """Offer a scored batch and compare it now (:meth:`offer` then :meth:`process`)."""
+        self.offer(batch, proba)
+        self.process()
+        return self
+
+    def signals(self) -> tuple[Signal, ...]:
+        """``(signal(),)``."""
+        return (self.signal(),)
 
     @property
     def done(self) -> bool:

@@ -4,9 +4,10 @@
 drift chain: rows go into a :class:`~driftguard.drift.window.WindowCounts` on the profile's
 fixed bins (:meth:`~WindowDrift.update`), and :meth:`~WindowDrift.signals` runs
 :class:`~driftguard.drift.check.DriftCheck` on the window so far. The signals are those the
-service's window monitor reports: ``input_drift`` (the dataset statistic against its calibrated
-threshold) and one ``input_drift:<feature>`` per feature, all of kind ``drift``; below
-``min_rows`` rows every one of them is ``insufficient_data``. The window grows until
+service's window monitor reports (:meth:`~driftguard.types.DriftReport.signals`):
+``input_drift`` (the dataset statistic against its calibrated threshold) and one
+``input_drift:<feature>`` per feature, all of kind ``drift``; below ``min_rows`` rows every one
+of them is ``insufficient_data``. The window grows until
 :meth:`~WindowDrift.reset` (the service's monitor closes tumbling windows itself).
 
 Examples
@@ -122,27 +123,7 @@ class WindowDrift:
                 Signal(name, "drift", None, None, "insufficient_data", n)
                 for name in ("input_drift", *(f"input_drift:{f}" for f in names))
             )
-        report = self.report()
-        dataset = Signal(
-            "input_drift",
-            "drift",
-            report.dataset_score,
-            report.dataset_threshold,
-            "breach" if report.drift else "ok",
-            n,
-        )
-        features = (
-            Signal(
-                f"input_drift:{f.feature}",
-                "drift",
-                f.score,
-                f.threshold,
-                "breach" if f.drift else "ok",
-                n,
-            )
-            for f in report.features
-        )
-        return (dataset, *features)
+        return self.report().signals()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready configuration (without the profile) and window counts."""

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv debian-packages test lint typecheck layers pytest demo bench bench-serve clean
+.PHONY: venv debian-packages test check lint typecheck layers pytest pytest-quick demo bench bench-serve bench-guard clean
 
 venv: $(STAMP)
 
@@ -21,7 +21,7 @@ lint: venv
 	$(BIN)/ruff format --check driftguard services tests benchmarks
 
 typecheck: venv
-	$(BIN)/mypy --strict driftguard services
+	$(BIN)/mypy --strict
 
 layers: venv
 	$(BIN)/lint-imports
@@ -35,14 +35,25 @@ pytest: venv debian-packages
 
 test: lint typecheck layers pytest
 
+# The quick tier between edits: lint, types, layers and every test not marked slow (no Debian
+# installs; the real-service tests are all marked slow).
+pytest-quick: venv
+	$(BIN)/python -m pytest -q -m "not slow"
+
+check: lint typecheck layers pytest-quick
+
 demo: venv
 	$(BIN)/driftguard demo
 
+# Benchmarks live in benchmarks/ (dev only, never in the wheel).
 bench: venv
-	$(BIN)/driftguard bench drift
+	$(BIN)/python -m benchmarks.drift
 
 bench-serve: venv
-	$(BIN)/driftguard bench serve
+	$(BIN)/python -m benchmarks.serve
+
+bench-guard: venv
+	$(BIN)/python -m benchmarks.guard
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -21,8 +21,8 @@ def run_main(
     try:
         return run(args)
     except DriftguardError as exc:
-        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        print(f"driftguard: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"{parser.prog}: interrupted", file=sys.stderr)
+        print("driftguard: interrupted", file=sys.stderr)
         return 130

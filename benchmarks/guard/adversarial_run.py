@@ -24,16 +24,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from benchmarks.guard.adversarial import (
+from benchmarks.guard.adversarial_results import (
     ADAPTIVE_WEIGHTS,
     ALPHAS,
-    DEMO_OPTIONS,
     EPS,
     AttackResult,
     OverheadResult,
-    auroc,
 )
 from driftguard.adversarial import COMPONENTS, RequestScorer, fit_request_scorer
+from driftguard.cli.demo.recipe import DIGITS_MLP_OPTIONS as DEMO_OPTIONS
+from driftguard.stats.auroc import auroc
 from driftguard.training.predictor import Predictor
 
 __all__ = ["DigitsSetup", "Split", "digits_setup", "measure_attacks", "measure_cost"]

@@ -1,4 +1,10 @@
-"""Save a fitted and calibrated :class:`RequestScorer` as ``.npz`` bytes, and read it back.
+"""The ``.npz`` format of a fitted and calibrated request scorer, on plain state.
+
+The codec never imports the class it encodes: :class:`ScorerState` holds the constructor
+arguments, the used components and the learned arrays, and
+:meth:`~driftguard.adversarial.request.RequestScorer.to_bytes` /
+:meth:`~driftguard.adversarial.request.RequestScorer.from_bytes` convert between the scorer
+and that state.
 
 The archive holds plain float / bool arrays and one JSON string (format, version, the
 constructor arguments and the used components); it is read with ``allow_pickle=False``.
@@ -7,12 +13,17 @@ Anything unreadable or inconsistent raises :class:`~driftguard.errors.Serializat
 Examples
 --------
 >>> import numpy as np
->>> from driftguard.adversarial.request import RequestScorer
->>> x = np.random.default_rng(0).normal(size=(40, 2))
->>> s = RequestScorer().fit(x, x, np.round(x), np.arange(40) % 2).calibrate(x, x, np.round(x))
->>> back = scorer_from_bytes(scorer_to_bytes(s))
->>> bool(np.array_equal(back.score(x, x, x).p_value, s.score(x, x, x).p_value))
-True
+>>> state = ScorerState(
+...     params={"alpha": 0.01, "scores": ["mahalanobis"]}, used=("mahalanobis",),
+...     whitening=np.eye(2), means=np.zeros((2, 2)), center=np.zeros(1), spread=np.ones(1),
+...     calibration=np.arange(3.0), calibration_components=np.zeros((3, 1)))
+>>> back = state_from_bytes(state_to_bytes(state))
+>>> back.params, back.used, back.raw, back.whitening.tolist()
+({'alpha': 0.01, 'scores': ['mahalanobis']}, ('mahalanobis',), None, [[1.0, 0.0], [0.0, 1.0]])
+>>> state_from_bytes(b"nope")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+driftguard.errors.SerializationError: driftguard.request_scorer: not a readable .npz archive (...)
 """
 
 from __future__ import annotations
@@ -20,57 +31,91 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from driftguard.adversarial.conformal import ScoreScaler
-from driftguard.adversarial.inputs import InputGrid, InputRange
-from driftguard.adversarial.mahalanobis import TiedMahalanobis
-from driftguard.adversarial.request import COMPONENTS, RequestScorer
-from driftguard.errors import ConfigurationError, NotFittedError, SerializationError
+from driftguard.adversarial.results import COMPONENTS
+from driftguard.errors import SerializationError
 
-__all__ = ["FORMAT", "VERSION", "scorer_from_bytes", "scorer_to_bytes"]
+__all__ = [
+    "FORMAT",
+    "RAW_ARRAYS",
+    "VERSION",
+    "ScorerState",
+    "inconsistent_shapes",
+    "malformed",
+    "state_from_bytes",
+    "state_to_bytes",
+]
 
 FORMAT = "driftguard.request_scorer"
 VERSION = 1
 
+#: The arrays of the raw-value checks (range, then grid), present only when fitted with raw data.
+RAW_ARRAYS = ("low", "high", "unit", "offset", "step", "has_grid")
 
-def scorer_to_bytes(scorer: RequestScorer) -> bytes:
-    """``.npz`` bytes of a calibrated scorer."""
-    if not hasattr(scorer, "calibration_"):
-        raise NotFittedError("RequestScorer is not calibrated; nothing to save")
+Array = npt.NDArray[Any]
+
+
+@dataclass(frozen=True, eq=False)
+class ScorerState:
+    """Everything a calibrated scorer stores, as plain values and arrays.
+
+    ``params`` are the JSON-ready constructor arguments (``get_params()``), ``used`` the
+    components of the combined score; the arrays are the Mahalanobis whitening and class
+    means, the scaler's center and spread, the sorted calibration scores (combined and per
+    component) and, when the scorer has raw data, ``raw``: the arrays of :data:`RAW_ARRAYS`.
+    """
+
+    params: dict[str, Any]
+    used: tuple[str, ...]
+    whitening: Array
+    means: Array
+    center: Array
+    spread: Array
+    calibration: Array
+    calibration_components: Array
+    raw: dict[str, Array] | None = None
+
+
+def malformed(exc: Exception) -> SerializationError:
+    """The error for an archive whose contents do not make a scorer."""
+    return SerializationError(f"{FORMAT}: malformed archive ({exc})")
+
+
+def inconsistent_shapes() -> SerializationError:
+    """The error for an archive whose arrays do not fit together."""
+    return SerializationError(f"{FORMAT}: arrays have inconsistent shapes")
+
+
+def state_to_bytes(state: ScorerState) -> bytes:
+    """``.npz`` bytes of a scorer's state."""
     meta = {
         "format": FORMAT,
         "version": VERSION,
-        "params": scorer.get_params(),
-        "used": list(scorer.used_),
+        "params": state.params,
+        "used": list(state.used),
     }
-    arrays: dict[str, npt.NDArray[Any]] = {
+    arrays: dict[str, Array] = {
         "meta": np.array(json.dumps(meta)),
-        "whitening": scorer.mahalanobis_.whitening_,
-        "means": scorer.mahalanobis_.means_,
-        "center": scorer.scaler_.center_,
-        "spread": scorer.scaler_.spread_,
-        "calibration": scorer.calibration_,
-        "calibration_components": scorer.calibration_components_,
+        "whitening": state.whitening,
+        "means": state.means,
+        "center": state.center,
+        "spread": state.spread,
+        "calibration": state.calibration,
+        "calibration_components": state.calibration_components,
     }
-    if scorer.range_ is not None and scorer.grid_ is not None:
-        arrays.update(
-            low=scorer.range_.low_,
-            high=scorer.range_.high_,
-            unit=scorer.range_.unit_,
-            offset=scorer.grid_.offset_,
-            step=scorer.grid_.step_,
-            has_grid=scorer.grid_.has_grid_,
-        )
+    if state.raw is not None:
+        arrays.update((name, state.raw[name]) for name in RAW_ARRAYS)
     buffer = io.BytesIO()
     np.savez(buffer, allow_pickle=False, **arrays)
     return buffer.getvalue()
 
 
-def _load(data: bytes) -> dict[str, npt.NDArray[Any]]:
+def _load(data: bytes) -> dict[str, Array]:
     try:
         with np.load(io.BytesIO(bytes(data)), allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}
@@ -78,7 +123,7 @@ def _load(data: bytes) -> dict[str, npt.NDArray[Any]]:
         raise SerializationError(f"{FORMAT}: not a readable .npz archive ({exc})") from None
 
 
-def _meta(arrays: dict[str, npt.NDArray[Any]]) -> dict[str, Any]:
+def _meta(arrays: dict[str, Array]) -> dict[str, Any]:
     try:
         meta = json.loads(str(arrays["meta"]))
     except (KeyError, ValueError) as exc:
@@ -90,51 +135,26 @@ def _meta(arrays: dict[str, npt.NDArray[Any]]) -> dict[str, Any]:
     return meta
 
 
-def scorer_from_bytes(data: bytes) -> RequestScorer:
-    """Rebuild a scorer written by :func:`scorer_to_bytes`."""
+def state_from_bytes(data: bytes) -> ScorerState:
+    """Read the state written by :func:`state_to_bytes` (raises ``SerializationError``)."""
     arrays = _load(data)
     meta = _meta(arrays)
     try:
         params = dict(meta["params"])
-        params["scores"] = tuple(params["scores"])
-        scorer = RequestScorer(**params)
-        scorer._validate()
-        scorer.used_ = tuple(str(c) for c in meta["used"])
-        if not set(scorer.used_) <= set(COMPONENTS):
-            raise ValueError(f"unknown components {scorer.used_}")
-        scorer.uses_logit_scores_ = bool(set(scorer.used_) & set(COMPONENTS[:3]))
-        scorer.mahalanobis_ = TiedMahalanobis.from_arrays(
-            arrays["whitening"], arrays["means"], scorer.shrinkage, scorer.ridge
+        used = tuple(str(c) for c in meta["used"])
+        if not set(used) <= set(COMPONENTS):
+            raise ValueError(f"unknown components {used}")
+        raw = {name: arrays[name] for name in RAW_ARRAYS} if "low" in arrays else None
+        return ScorerState(
+            params=params,
+            used=used,
+            whitening=arrays["whitening"],
+            means=arrays["means"],
+            center=arrays["center"],
+            spread=arrays["spread"],
+            calibration=arrays["calibration"],
+            calibration_components=arrays["calibration_components"],
+            raw=raw,
         )
-        scorer.range_, scorer.grid_ = None, None
-        if "low" in arrays:
-            scorer.range_ = InputRange.from_arrays(arrays["low"], arrays["high"], arrays["unit"])
-            scorer.grid_ = InputGrid.from_arrays(
-                arrays["offset"], arrays["step"], arrays["has_grid"], scorer.grid_tolerance
-            )
-        scaler = ScoreScaler(scorer.quantile, scorer.degenerate_spread)
-        scaler.center_, scaler.spread_ = arrays["center"], arrays["spread"]
-        scorer.scaler_ = scaler
-        scorer.calibration_ = np.asarray(arrays["calibration"], dtype=np.float64)
-        scorer.calibration_components_ = arrays["calibration_components"]
-    except (KeyError, TypeError, ValueError, ConfigurationError) as exc:
-        raise SerializationError(f"{FORMAT}: malformed archive ({exc})") from None
-    _check_shapes(scorer)
-    return scorer
-
-
-def _check_shapes(scorer: RequestScorer) -> None:
-    k = len(scorer.used_)
-    w, m = scorer.mahalanobis_.whitening_, scorer.mahalanobis_.means_
-    ok = (
-        w.ndim == 2
-        and m.ndim == 2
-        and m.shape[1] == w.shape[1]
-        and scorer.scaler_.center_.shape == (k,)
-        and scorer.scaler_.spread_.shape == (k,)
-        and scorer.calibration_.ndim == 1
-        and scorer.calibration_components_.shape == (len(scorer.calibration_), k)
-        and (scorer.range_ is not None or not set(scorer.used_) & {"out_of_range", "off_grid"})
-    )
-    if not ok:
-        raise SerializationError(f"{FORMAT}: arrays have inconsistent shapes")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise malformed(exc) from None

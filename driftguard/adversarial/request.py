@@ -44,6 +44,14 @@ from typing import Any, Self
 import numpy as np
 import numpy.typing as npt
 
+from driftguard.adversarial.codec import (
+    RAW_ARRAYS,
+    ScorerState,
+    inconsistent_shapes,
+    malformed,
+    state_from_bytes,
+    state_to_bytes,
+)
 from driftguard.adversarial.conformal import ScoreScaler, conformal_p_values
 from driftguard.adversarial.inputs import InputGrid, InputRange
 from driftguard.adversarial.mahalanobis import TiedMahalanobis
@@ -250,16 +258,87 @@ class RequestScorer:
 
     def to_bytes(self) -> bytes:
         """The fitted and calibrated scorer as ``.npz`` bytes (no pickle)."""
-        from driftguard.adversarial.codec import scorer_to_bytes
-
-        return scorer_to_bytes(self)
+        return state_to_bytes(self._state())
 
     @classmethod
     def from_bytes(cls, data: bytes) -> RequestScorer:
         """Rebuild a scorer written by :meth:`to_bytes` (raises ``SerializationError``)."""
-        from driftguard.adversarial.codec import scorer_from_bytes
+        state = state_from_bytes(data)
+        try:
+            scorer = cls._from_state(state)
+        except (KeyError, TypeError, ValueError, ConfigurationError) as exc:
+            raise malformed(exc) from None
+        scorer._check_shapes()
+        return scorer
 
-        return scorer_from_bytes(data)
+    def _state(self) -> ScorerState:
+        """The plain state the codec writes."""
+        if not hasattr(self, "calibration_"):
+            raise NotFittedError("RequestScorer is not calibrated; nothing to save")
+        raw = None
+        if self.range_ is not None and self.grid_ is not None:
+            learned = (
+                self.range_.low_,
+                self.range_.high_,
+                self.range_.unit_,
+                self.grid_.offset_,
+                self.grid_.step_,
+                self.grid_.has_grid_,
+            )
+            raw = dict(zip(RAW_ARRAYS, learned, strict=True))
+        return ScorerState(
+            params=self.get_params(),
+            used=self.used_,
+            whitening=self.mahalanobis_.whitening_,
+            means=self.mahalanobis_.means_,
+            center=self.scaler_.center_,
+            spread=self.scaler_.spread_,
+            calibration=self.calibration_,
+            calibration_components=self.calibration_components_,
+            raw=raw,
+        )
+
+    @classmethod
+    def _from_state(cls, state: ScorerState) -> RequestScorer:
+        params = dict(state.params)
+        params["scores"] = tuple(params["scores"])
+        scorer = cls(**params)
+        scorer._validate()
+        scorer.used_ = state.used
+        scorer.uses_logit_scores_ = bool(set(scorer.used_) & set(COMPONENTS[:3]))
+        scorer.mahalanobis_ = TiedMahalanobis.from_arrays(
+            state.whitening, state.means, scorer.shrinkage, scorer.ridge
+        )
+        scorer.range_, scorer.grid_ = None, None
+        if state.raw is not None:
+            raw = state.raw
+            scorer.range_ = InputRange.from_arrays(raw["low"], raw["high"], raw["unit"])
+            scorer.grid_ = InputGrid.from_arrays(
+                raw["offset"], raw["step"], raw["has_grid"], scorer.grid_tolerance
+            )
+        scaler = ScoreScaler(scorer.quantile, scorer.degenerate_spread)
+        scaler.center_, scaler.spread_ = state.center, state.spread
+        scorer.scaler_ = scaler
+        scorer.calibration_ = np.asarray(state.calibration, dtype=np.float64)
+        scorer.calibration_components_ = state.calibration_components
+        return scorer
+
+    def _check_shapes(self) -> None:
+        """Raise ``SerializationError`` when the rebuilt arrays do not fit together."""
+        k = len(self.used_)
+        w, m = self.mahalanobis_.whitening_, self.mahalanobis_.means_
+        ok = (
+            w.ndim == 2
+            and m.ndim == 2
+            and m.shape[1] == w.shape[1]
+            and self.scaler_.center_.shape == (k,)
+            and self.scaler_.spread_.shape == (k,)
+            and self.calibration_.ndim == 1
+            and self.calibration_components_.shape == (len(self.calibration_), k)
+            and (self.range_ is not None or not set(self.used_) & set(RAW_COMPONENTS))
+        )
+        if not ok:
+            raise inconsistent_shapes()
 
 
 def fit_request_scorer(

@@ -47,6 +47,12 @@ import numpy.typing as npt
 from driftguard.errors import ConfigurationError, InvalidInputError, NotFittedError
 from driftguard.poisoning.checks import class_labels, same_rows
 from driftguard.poisoning.neighbours import knn_disagreement
+from driftguard.poisoning.screen_io import (
+    ScreenState,
+    inconsistent,
+    state_from_bytes,
+    state_to_bytes,
+)
 from driftguard.schema.arrays import finite_matrix
 
 __all__ = [
@@ -234,16 +240,40 @@ class FeedbackScreen:
 
     def to_bytes(self) -> bytes:
         """The fitted screen as ``.npz`` bytes (no pickle)."""
-        from driftguard.poisoning.screen_io import screen_to_bytes
-
-        return screen_to_bytes(self)
+        self.check_fitted()
+        params = {
+            "alpha": self.alpha,
+            "k": self.k,
+            "loss_weight": self.loss_weight,
+            "knn_weight": self.knn_weight,
+            "max_reference": self.max_reference,
+            "seed": self.seed,
+        }
+        state = ScreenState(
+            params,
+            self.n_classes_,
+            self.clean_flag_rate_,
+            self.reference_x_,
+            self.reference_y_,
+            self.calibration_scores_,
+        )
+        return state_to_bytes(state)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> FeedbackScreen:
         """Read a screen written by :meth:`to_bytes`; bad bytes raise SerializationError."""
-        from driftguard.poisoning.screen_io import screen_from_bytes
-
-        return screen_from_bytes(data)
+        state = state_from_bytes(data)
+        screen = cls(**state.params)
+        try:
+            screen._validate()
+        except ConfigurationError as exc:
+            raise inconsistent(exc) from None
+        screen.reference_x_ = state.reference_x
+        screen.reference_y_ = state.reference_y
+        screen.n_classes_ = state.n_classes
+        screen.calibration_scores_ = state.calibration_scores
+        screen.clean_flag_rate_ = state.clean_flag_rate
+        return screen
 
 
 def stratified_subsample(y: IntArray, max_rows: int, seed: int) -> IntArray:

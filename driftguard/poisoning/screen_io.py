@@ -1,4 +1,10 @@
-"""Store a fitted :class:`~driftguard.poisoning.screen.FeedbackScreen` as ``.npz`` bytes.
+"""The ``.npz`` format of a fitted feedback screen, on plain state.
+
+The codec never imports the class it encodes: :class:`ScreenState` holds the constructor
+arguments, the fitted values and the arrays, and
+:meth:`~driftguard.poisoning.screen.FeedbackScreen.to_bytes` /
+:meth:`~driftguard.poisoning.screen.FeedbackScreen.from_bytes` convert between the screen and
+that state.
 
 The archive holds plain arrays only (read back with ``allow_pickle=False``): the format
 version, the configuration, the kNN reference and the sorted calibration scores.
@@ -6,61 +12,82 @@ version, the configuration, the kNN reference and the sorted calibration scores.
 Examples
 --------
 >>> import numpy as np
->>> from driftguard.poisoning.screen import FeedbackScreen
->>> x = np.array([[0.0], [1.0], [5.0], [6.0]])
->>> y = np.array([0, 0, 1, 1])
->>> p = np.array([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9], [0.2, 0.8]])
->>> screen = FeedbackScreen(k=2).fit(x, y, p, y, x)
->>> again = screen_from_bytes(screen_to_bytes(screen))
->>> again.k, again.calibration_scores_.tolist() == screen.calibration_scores_.tolist()
-(2, True)
+>>> params = {"alpha": 0.01, "k": 2, "loss_weight": 0.5, "knn_weight": 0.5,
+...           "max_reference": 5000, "seed": 0}
+>>> state = ScreenState(params, 2, 0.0, np.array([[0.0], [5.0]], np.float32), np.array([0, 1]),
+...                     np.array([0.1, 0.2]))
+>>> again = state_from_bytes(state_to_bytes(state))
+>>> again.params == params, again.n_classes, again.calibration_scores.tolist()
+(True, 2, [0.1, 0.2])
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from driftguard.errors import DriftguardError, SerializationError, UnsupportedVersionError
+from driftguard.errors import SerializationError, UnsupportedVersionError
 
-if TYPE_CHECKING:
-    from driftguard.poisoning.screen import FeedbackScreen
+__all__ = [
+    "FORMAT_VERSION",
+    "PARAMS",
+    "ScreenState",
+    "inconsistent",
+    "state_from_bytes",
+    "state_to_bytes",
+]
 
-__all__ = ["FORMAT_VERSION", "screen_from_bytes", "screen_to_bytes"]
-
-#: Version of the ``.npz`` layout written by :func:`screen_to_bytes`.
+#: Version of the ``.npz`` layout written by :func:`state_to_bytes`.
 FORMAT_VERSION = 1
+
+#: The constructor arguments, in the order of the stored ``config`` array (which ends with
+#: ``n_classes`` and ``clean_flag_rate``).
+PARAMS = ("alpha", "k", "loss_weight", "knn_weight", "max_reference", "seed")
+_INTEGERS = ("k", "max_reference", "seed")
 
 _KEYS = ("format_version", "config", "reference_x", "reference_y", "calibration_scores")
 
 
-def screen_to_bytes(screen: FeedbackScreen) -> bytes:
-    """The fitted screen as ``.npz`` bytes.
+@dataclass(frozen=True, eq=False)
+class ScreenState:
+    """Everything a fitted screen stores, as plain values and arrays.
+
+    ``params`` are the constructor arguments (the names of :data:`PARAMS`), ``n_classes`` and
+    ``clean_flag_rate`` the fitted values, then the kNN reference (float32 rows and class
+    indices) and the sorted calibration scores.
+    """
+
+    params: dict[str, Any]
+    n_classes: int
+    clean_flag_rate: float
+    reference_x: npt.NDArray[np.float32]
+    reference_y: npt.NDArray[np.intp]
+    calibration_scores: npt.NDArray[np.float64]
+
+
+def inconsistent(exc: Exception) -> SerializationError:
+    """The error for an archive whose contents do not make a screen."""
+    return SerializationError(f"feedback screen: inconsistent contents ({exc})")
+
+
+def state_to_bytes(state: ScreenState) -> bytes:
+    """The state of a fitted screen as ``.npz`` bytes.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from driftguard.poisoning.screen import FeedbackScreen
-    >>> x = np.array([[0.0], [1.0]])
-    >>> screen_to_bytes(FeedbackScreen(k=1).fit(x, [0, 1], [[0.9, 0.1], [0.1, 0.9]], [0, 1], x))[:2]
+    >>> params = dict(alpha=0.1, k=1, loss_weight=0.5, knn_weight=0.5, max_reference=9, seed=0)
+    >>> one = np.zeros((1, 1), np.float32)
+    >>> state_to_bytes(ScreenState(params, 2, 0.0, one, np.zeros(1, int), np.ones(1)))[:2]
     b'PK'
     """
-    screen.check_fitted()
     config = np.array(
-        [
-            screen.alpha,
-            screen.k,
-            screen.loss_weight,
-            screen.knn_weight,
-            screen.max_reference,
-            screen.seed,
-            screen.n_classes_,
-            screen.clean_flag_rate_,
-        ],
+        [*(state.params[name] for name in PARAMS), state.n_classes, state.clean_flag_rate],
         dtype=np.float64,
     )
     buffer = io.BytesIO()
@@ -68,19 +95,19 @@ def screen_to_bytes(screen: FeedbackScreen) -> bytes:
         buffer,
         format_version=np.array(FORMAT_VERSION, dtype=np.int64),
         config=config,
-        reference_x=screen.reference_x_,
-        reference_y=screen.reference_y_.astype(np.int64),
-        calibration_scores=screen.calibration_scores_,
+        reference_x=state.reference_x,
+        reference_y=state.reference_y.astype(np.int64),
+        calibration_scores=state.calibration_scores,
     )
     return buffer.getvalue()
 
 
-def screen_from_bytes(data: bytes) -> FeedbackScreen:
-    """Read a screen written by :func:`screen_to_bytes`.
+def state_from_bytes(data: bytes) -> ScreenState:
+    """Read the state written by :func:`state_to_bytes`.
 
     Examples
     --------
-    >>> screen_from_bytes(b"not a screen")  # doctest: +ELLIPSIS
+    >>> state_from_bytes(b"not a screen")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     driftguard.errors.SerializationError: feedback screen: not a readable .npz archive (...)
@@ -96,27 +123,20 @@ def screen_from_bytes(data: bytes) -> FeedbackScreen:
             f"feedback screen: format version {version}, this release reads {FORMAT_VERSION}"
         )
     try:
-        return _rebuild(arrays)
-    except (DriftguardError, ValueError, IndexError, TypeError) as exc:
-        raise SerializationError(f"feedback screen: inconsistent contents ({exc})") from None
+        return _state(arrays)
+    except (ValueError, IndexError, TypeError) as exc:
+        raise inconsistent(exc) from None
 
 
-def _rebuild(arrays: dict[str, npt.NDArray[Any]]) -> FeedbackScreen:
-    from driftguard.poisoning.screen import FeedbackScreen
-
+def _state(arrays: dict[str, npt.NDArray[Any]]) -> ScreenState:
     config = arrays["config"]
     if config.shape != (8,):
         raise ValueError(f"config has shape {config.shape}, expected (8,)")
-    alpha, k, loss_w, knn_w, max_ref, seed, n_classes, clean_rate = config.tolist()
-    screen = FeedbackScreen(
-        alpha=alpha,
-        k=int(k),
-        loss_weight=loss_w,
-        knn_weight=knn_w,
-        max_reference=int(max_ref),
-        seed=int(seed),
-    )
-    screen._validate()
+    *values, n_classes, clean_rate = config.tolist()
+    params = {
+        name: int(value) if name in _INTEGERS else value
+        for name, value in zip(PARAMS, values, strict=True)
+    }
     ref_x = arrays["reference_x"].astype(np.float32)
     ref_y = arrays["reference_y"].astype(np.intp)
     scores = arrays["calibration_scores"].astype(np.float64)
@@ -126,9 +146,11 @@ def _rebuild(arrays: dict[str, npt.NDArray[Any]]) -> FeedbackScreen:
         raise ValueError("reference labels outside 0..n_classes-1")
     if not (np.isfinite(ref_x).all() and np.isfinite(scores).all()) or scores.size == 0:
         raise ValueError("non-finite or empty arrays")
-    screen.reference_x_ = ref_x
-    screen.reference_y_ = ref_y
-    screen.n_classes_ = int(n_classes)
-    screen.calibration_scores_ = np.sort(scores)
-    screen.clean_flag_rate_ = float(clean_rate)
-    return screen
+    return ScreenState(
+        params=params,
+        n_classes=int(n_classes),
+        clean_flag_rate=float(clean_rate),
+        reference_x=ref_x,
+        reference_y=ref_y,
+        calibration_scores=np.sort(scores),
+    )

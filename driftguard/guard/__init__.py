@@ -1,15 +1,18 @@
 """The guard: signals of every closed window go through the policy; decisions act.
 
 See :class:`~driftguard.guard.guard.Guard` (the wiring),
-:class:`~driftguard.guard.webhook.WebhookSender` (Alertmanager-shaped notifications) and
-:class:`~driftguard.guard.alert_receiver.AlertReceiver` (Alertmanager's webhook, back in).
+:class:`~driftguard.guard.timeline.Timeline` (the events; built first and handed to whatever
+reports them), :class:`~driftguard.guard.webhook.WebhookSender` (Alertmanager-shaped
+notifications) and :class:`~driftguard.guard.alert_receiver.AlertReceiver` (Alertmanager's
+webhook, back in).
 """
 
 from driftguard.guard.alert_receiver import AlertOutcome, AlertReceiver, ReceiveReport
 from driftguard.guard.defense_signals import DefenseSignals
-from driftguard.guard.guard import Event, Guard
+from driftguard.guard.guard import Guard, RollbackTarget
 from driftguard.guard.labels import LabelSignals
 from driftguard.guard.sequential import SequentialSignals
+from driftguard.guard.timeline import Event, Timeline
 from driftguard.guard.webhook import WebhookSender
 
 __all__ = [
@@ -20,6 +23,8 @@ __all__ = [
     "Guard",
     "LabelSignals",
     "ReceiveReport",
+    "RollbackTarget",
     "SequentialSignals",
+    "Timeline",
     "WebhookSender",
 ]

@@ -5,11 +5,12 @@ window closed since the last step, gathers its signals (input drift of the windo
 comparison of a new version, calibration and performance over labelled feedback) and asks the
 pure policy (:func:`~driftguard.policy.decide`) for a decision, once per window. A decision
 that changes something is audited in the registry with its evidence; a ``rollback`` goes
-through :meth:`ModelHost.rollback` (compare-and-set on the generation the judged version was
-served under, so two triggers roll back once); alerts go to the webhook in Alertmanager's
-shape. A version swapped in by someone else is told to the policy state: a promotion starts
-from armed, empty rules, a rollback made elsewhere starts the cooldown (``docs/policy.md``).
-Every event lands on a timeline the demo and the dashboard print.
+through a :class:`RollbackTarget`, by default :meth:`ModelHost.rollback` (compare-and-set on
+the generation the judged version was served under, so two triggers roll back once); alerts
+go to the webhook in Alertmanager's shape. A version swapped in by someone else is told to
+the policy state: a promotion starts from armed, empty rules, a rollback made elsewhere
+starts the cooldown (``docs/policy.md``). Every event lands on a
+:class:`~driftguard.guard.timeline.Timeline` the demo and the dashboard print.
 """
 
 from __future__ import annotations
@@ -17,57 +18,71 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 
 from driftguard.errors import ConflictError, NoRollbackTargetError, RegistryError
+from driftguard.guard.timeline import Event, Timeline
 from driftguard.guard.webhook import WebhookSender
 from driftguard.metrics.state import GuardState
 from driftguard.monitor import WindowMonitor, WindowReport, drift_signals, window_signals
 from driftguard.policy import Decision, Policy, PolicyState, alert_payload, decide
+from driftguard.registry import ActiveState
 from driftguard.serving import LoadedModel, ModelHost
 from driftguard.types import Signal
 
-__all__ = ["Event", "Guard"]
+__all__ = ["Event", "Guard", "RollbackTarget"]
 
 log = logging.getLogger("driftguard.guard")
 
 SignalSource = Callable[[LoadedModel], Sequence[Signal]]
 
 
-@dataclass(frozen=True)
-class Event:
-    """One line of the timeline.
+class RollbackTarget(Protocol):
+    """What carries out the guard's ``rollback`` decisions: anything with this ``rollback``.
+
+    :class:`~driftguard.serving.ModelHost` is one (preload, compare-and-set, swap); a stub,
+    another replica's client or a dry run are others. The guard passes the generation the
+    judged version was served under; a target should raise
+    :class:`~driftguard.errors.ConflictError` when ACTIVE has moved since, and
+    :class:`~driftguard.errors.NoRollbackTargetError` or
+    :class:`~driftguard.errors.RegistryError` when it cannot roll back (the guard counts
+    and reports those as failed rollbacks).
 
     Examples
     --------
-    >>> Event(0.0, "m", 1, "rollback", "to version 1").kind
-    'rollback'
+    >>> class DryRun:
+    ...     def rollback(self, name, *, actor, reason, evidence, expected_generation):
+    ...         return ActiveState(version=1, generation=expected_generation + 1)
+    >>> target: RollbackTarget = DryRun()
+    >>> target.rollback("m", actor="guard", reason="", evidence={}, expected_generation=4)
+    ActiveState(version=1, generation=5)
     """
 
-    time: float
-    model: str
-    version: int
-    kind: str
-    text: str
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready fields."""
-        return {
-            "time": self.time,
-            "model": self.model,
-            "version": self.version,
-            "kind": self.kind,
-            "text": self.text,
-            "details": self.details,
-        }
+    def rollback(
+        self,
+        name: str,
+        *,
+        actor: str,
+        reason: str,
+        evidence: Mapping[str, Any],
+        expected_generation: int,
+    ) -> ActiveState:
+        """Move ``name``'s ACTIVE pointer back; the new state (version and generation)."""
+        ...
 
 
 class Guard:
     """Evaluate the policy on every closed window and carry out its decisions.
+
+    Everything the guard works with is given to the constructor; nothing is wired in after.
+    The guard reads windows, shadows and the audit log from ``host``, and carries out
+    ``rollback`` decisions through ``rollback_to``, which defaults to the same host. Any
+    object with the :class:`RollbackTarget` method will do there (a stub in tests, a dry
+    run), so the two roles are separate parameters rather than one. Events go to
+    ``timeline``: build it first and hand its :meth:`Timeline.note` to whatever else reports
+    to it (the host's :class:`~driftguard.serving.Defender`, a
+    :class:`~driftguard.guard.SequentialSignals` source), then give it to the guard.
 
     Parameters
     ----------
@@ -78,10 +93,14 @@ class Guard:
     rollback : bool, default True
         Carry out ``rollback`` decisions (``False`` when another controller, e.g.
         Alertmanager's webhook, owns rollbacks: decisions are still made and audited).
+    rollback_to : RollbackTarget or None
+        What carries out rollbacks (default: ``host``).
     webhook : WebhookSender or None
         Where alerts go.
     sources : sequence of callables
         Extra signal sources, each ``model -> signals`` (calibration, performance, ...).
+    timeline : Timeline or None
+        Where events go (default: a new :class:`Timeline` on ``clock``).
     clock : callable
         Current UNIX time (a seam for tests).
 
@@ -90,9 +109,14 @@ class Guard:
     >>> import tempfile
     >>> from driftguard.policy import default_policy
     >>> from driftguard.registry import Registry
-    >>> guard = Guard(ModelHost(Registry(tempfile.mkdtemp())), default_policy())
-    >>> guard.step(), guard.timeline()
-    ([], [])
+    >>> timeline = Timeline()
+    >>> host = ModelHost(Registry(tempfile.mkdtemp()))
+    >>> guard = Guard(host, default_policy(), timeline=timeline)
+    >>> guard.step(), guard.timeline(), guard.rollback_to is host
+    ([], [], True)
+    >>> guard.note("m", 1, "promote", "promoted by ci")
+    >>> [e.kind for e in timeline.entries()]
+    ['promote']
     """
 
     def __init__(
@@ -101,15 +125,19 @@ class Guard:
         policy: Policy,
         *,
         rollback: bool = True,
+        rollback_to: RollbackTarget | None = None,
         webhook: WebhookSender | None = None,
         sources: Sequence[SignalSource] = (),
+        timeline: Timeline | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.host = host
         self.policy = policy
         self.rollback = rollback
+        self.rollback_to: RollbackTarget = rollback_to if rollback_to is not None else host
         self.webhook = webhook
         self.sources = tuple(sources)
+        self.events = timeline if timeline is not None else Timeline(clock=clock)
         self.clock = clock
         self._lock = threading.RLock()
         self._states: dict[str, PolicyState] = {}
@@ -118,7 +146,6 @@ class Guard:
         self._rolled_back: dict[str, int] = {}  # generation the guard's own rollback installed
         self._signals: dict[tuple[str, int], tuple[Signal, ...]] = {}
         self._decisions: dict[tuple[str, int], Decision] = {}
-        self._timeline: deque[Event] = deque(maxlen=1000)
         self.decisions_: dict[tuple[str, str], int] = {}
         self.rollbacks_: dict[str, int] = {}
         self.rollback_failures_: dict[str, int] = {}
@@ -243,7 +270,7 @@ class Guard:
 
     def _rollback(self, model: LoadedModel, decision: Decision) -> bool:
         try:
-            state = self.host.rollback(
+            state = self.rollback_to.rollback(
                 model.name,
                 actor="guard",
                 reason=decision.reason,
@@ -274,20 +301,16 @@ class Guard:
 
     def note(self, model: str, version: int, kind: str, text: str) -> None:
         """Add an outside event (a promotion, a manual rollback) to the timeline."""
-        with self._lock:
-            self._timeline.append(Event(self.clock(), model, version, kind, text))
+        self.events.note(model, version, kind, text)
 
     def _event(
         self, model: LoadedModel, kind: str, text: str, details: dict[str, Any] | None = None
     ) -> None:
-        self._timeline.append(
-            Event(self.clock(), model.name, model.version, kind, text, details or {})
-        )
+        self.events.note(model.name, model.version, kind, text, details)
 
     def timeline(self, model: str | None = None) -> list[Event]:
         """Events, oldest first (of one model, or all)."""
-        with self._lock:
-            return [e for e in self._timeline if model is None or e.model == model]
+        return self.events.entries(model)
 
     def current(self, model: LoadedModel) -> tuple[tuple[Signal, ...], Decision | None]:
         """Signals of a served version now, and the last decision about it.

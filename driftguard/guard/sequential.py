@@ -32,7 +32,9 @@ class SequentialSignals:
     expected_run_length : int
         Rows between false alarms under no drift.
     note : callable or None
-        ``note(model, version, kind, text)`` for the timeline (the guard's ``note``).
+        ``note(model, version, kind, text)`` for the timeline (a
+        :meth:`~driftguard.guard.timeline.Timeline.note`, built before the guard that is
+        given this source).
 
     Examples
     --------
@@ -68,7 +70,7 @@ class SequentialSignals:
         def feed(cols: dict[str, Any]) -> None:
             detector.update({n: cols[n] for n in names})
 
-        model.monitor.listeners.append(feed)
+        model.monitor.listen(feed)
         seconds = max(1.0, time.time() - model.loaded_at)
         rate = model.monitor.state().rows_observed / seconds
         hours = f"{detector.expected_run_hours(rate):.1f} h" if rate > 0 else "unknown time"

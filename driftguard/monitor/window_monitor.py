@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +29,9 @@ from driftguard.types import DriftReport
 __all__ = ["MonitorState", "WindowMonitor", "WindowReport"]
 
 DEFAULT_WINDOW = 1000
+
+#: Called with the columns of every drained batch (see :meth:`WindowMonitor.listen`).
+Listener = Callable[[Columns], object]
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,9 @@ class WindowMonitor:
         Fewest rows a look at an open window needs.
     history : int, default 100
         Closed window reports kept.
+    listeners : sequence of callables
+        Each gets the columns of every drained batch, before they are windowed (a
+        sequential detector, say); more can join later with :meth:`listen`.
 
     Examples
     --------
@@ -123,6 +129,7 @@ class WindowMonitor:
         check: DriftCheck | None = None,
         min_rows: int = 50,
         history: int = 100,
+        listeners: Sequence[Listener] = (),
     ) -> None:
         self.profile = profile
         self.window_size = window_size
@@ -146,7 +153,15 @@ class WindowMonitor:
         self.windows_closed_ = 0
         self.nonfinite_: dict[str, int] = {}
         self.unseen_: dict[str, int] = {}
-        self.listeners: list[Callable[[Columns], object]] = []
+        self.listeners: tuple[Listener, ...] = tuple(listeners)
+
+    def listen(self, listener: Listener) -> None:
+        """Also hand every drained batch to ``listener`` from the next drain on.
+
+        Safe while another thread drains: the listeners are swapped, never changed in place.
+        """
+        with self._lock:
+            self.listeners = (*self.listeners, listener)
 
     def _window_size(self) -> int:
         if self.window_size is not None:

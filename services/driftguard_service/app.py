@@ -28,6 +28,7 @@ from driftguard.guard import (
     Guard,
     LabelSignals,
     SequentialSignals,
+    Timeline,
     WebhookSender,
 )
 from driftguard.metrics.defense import DefenseCollector
@@ -35,7 +36,15 @@ from driftguard.metrics.guard import GuardCollector
 from driftguard.metrics.prometheus import ServiceMetrics, StateCollector
 from driftguard.policy import Policy, default_policy, load_policy
 from driftguard.registry import Registry
-from driftguard.serving import Background, ClientGuard, Defender, ModelHost, ModelOptions
+from driftguard.serving import (
+    Background,
+    ClientGuard,
+    Defender,
+    LoadedModel,
+    ModelHost,
+    ModelOptions,
+    RequestPath,
+)
 from driftguard_service.deps import Service
 from driftguard_service.errors import install_handlers
 from driftguard_service.middleware import ServiceMiddleware
@@ -81,19 +90,28 @@ def _host(settings: Settings, defender: Defender) -> ModelHost:
     )
 
 
-def _guard(settings: Settings, host: ModelHost, policy: Policy) -> Guard:
+def _guard(settings: Settings, host: ModelHost, policy: Policy, timeline: Timeline) -> Guard:
     webhook = WebhookSender(settings.webhook_url) if settings.webhook_url else None
-    guard = Guard(
+    sequential = (
+        (SequentialSignals(settings.sequential_arl, note=timeline.note),)
+        if settings.sequential_arl
+        else ()
+    )
+    return Guard(
         host,
         policy,
         rollback=settings.rollback_controller == "guard",
         webhook=webhook,
-        sources=(LabelSignals(host), DefenseSignals(host)),
+        sources=(LabelSignals(host), DefenseSignals(host), *sequential),
+        timeline=timeline,
     )
-    host.defender.on_event = guard.note
-    if settings.sequential_arl:
-        guard.sources += (SequentialSignals(settings.sequential_arl, note=guard.note),)
-    return guard
+
+
+def _scoring(host: ModelHost, metrics: ServiceMetrics) -> RequestPath:
+    def timed(model: LoadedModel, seconds: float) -> None:
+        metrics.inference(model.name, str(model.version), seconds)
+
+    return RequestPath(host, on_predict=timed)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -108,11 +126,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             file=sys.stderr,
         )
     policy = load_policy(settings.policy) if settings.policy else default_policy()
-    host = _host(settings, Defender(ClientGuard(policy.clients)))
-    guard = _guard(settings, host, policy)
+    timeline = Timeline()  # first: the defender and the guard's sources report to it
+    host = _host(settings, Defender(ClientGuard(policy.clients), on_event=timeline.note))
+    guard = _guard(settings, host, policy, timeline)
     registry = CollectorRegistry()
+    metrics = ServiceMetrics(registry)
     receiver = AlertReceiver(host, guard, controller=settings.rollback_controller)
-    service = Service(host, ServiceMetrics(registry), settings, token, guard, receiver)
+    service = Service(
+        host, metrics, settings, token, guard, receiver, scoring=_scoring(host, metrics)
+    )
     registry.register(StateCollector(host.model_states, host.host_state))
     registry.register(
         GuardCollector(lambda: dataclasses.replace(guard.metric_state(), alerts=receiver.counts()))

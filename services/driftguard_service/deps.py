@@ -23,7 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from driftguard.guard import AlertReceiver, Guard
 from driftguard.metrics.prometheus import ServiceMetrics
-from driftguard.serving import ModelHost
+from driftguard.serving import ModelHost, RequestPath
 from driftguard_service.errors import UnauthorizedError
 from driftguard_service.settings import Settings
 
@@ -34,7 +34,11 @@ _bearer = HTTPBearer(auto_error=False, description="DRIFTGUARD_ADMIN_TOKEN")
 
 @dataclass(frozen=True, eq=False)
 class Service:
-    """What every route needs: the host, metrics, settings, guard and alert receiver."""
+    """What every route needs: the host, metrics, settings, guard and alert receiver.
+
+    ``scoring`` is the request path of the prediction routes (admit, validate, predict,
+    record, defend), built over ``host`` with the inference-latency metric wired in.
+    """
 
     host: ModelHost
     metrics: ServiceMetrics
@@ -42,6 +46,7 @@ class Service:
     admin_token: str
     guard: Guard
     alerts: AlertReceiver
+    scoring: RequestPath
 
 
 def get_service(request: Request) -> Service:

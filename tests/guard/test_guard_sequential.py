@@ -7,17 +7,17 @@ from pathlib import Path
 import numpy as np
 from conftest import cancer_records
 
-from driftguard.guard import Guard, SequentialSignals
+from driftguard.guard import Guard, SequentialSignals, Timeline
 from driftguard.policy import default_policy
 from driftguard.registry import Registry
-from driftguard.serving import ModelHost
+from driftguard.serving import ModelHost, RequestPath
 
 
 def _send(host: ModelHost, records: list[dict[str, float]]) -> None:
     model = host.get("cancer")
+    path = RequestPath(host)
     for start in range(0, len(records), 10):
-        batch = model.validator.records(records[start : start + 10])
-        host.record(model, batch, model.predict_proba(batch))
+        path.score_records(model, records[start : start + 10])
     assert model.monitor is not None
     model.monitor.drain()
 
@@ -25,9 +25,10 @@ def _send(host: ModelHost, records: list[dict[str, float]]) -> None:
 def test_sequential_signal_arms_then_breaches_on_shifted_traffic(cancer_registry: Path) -> None:
     host = ModelHost(Registry(cancer_registry))
     host.refresh()
-    guard = Guard(host, default_policy())
-    source = SequentialSignals(500, note=guard.note)
-    guard.sources += (source,)
+    timeline = Timeline()
+    source = SequentialSignals(500, note=timeline.note)
+    guard = Guard(host, default_policy(), sources=(source,), timeline=timeline)
+    assert guard.sources == (source,)
     model = host.get("cancer")
     (signal,) = source(model)
     assert signal.name == "sequential_drift"

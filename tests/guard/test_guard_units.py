@@ -1,7 +1,7 @@
 """The guard in-process: windows -> signals -> policy -> audited decision -> rollback.
 
-No HTTP and no background threads: every test feeds whole windows through the model host
-(``validator.records`` -> ``predict_proba`` -> ``host.record``), drains the monitors, lets the
+No HTTP and no background threads: every test feeds whole windows through the request path
+(:meth:`RequestPath.score_records`: validate, predict, record), drains the monitors, lets the
 shadow score its queue and calls :meth:`Guard.step` itself, so every window is judged exactly
 when the test says. The clean windows are fixed slices of a seeded shuffle of breast_cancer
 (each checked to be ``ok``); drifted windows are the same rows with every feature x 1.5.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
@@ -21,10 +21,10 @@ from conftest import as_columns, clean_window, drifted_window
 
 from driftguard.drift.check import DriftCheck
 from driftguard.errors import ConflictError
-from driftguard.guard import Guard, WebhookSender
+from driftguard.guard import Guard, RollbackTarget, Timeline, WebhookSender
 from driftguard.policy import Decision, Policy, load_policy
-from driftguard.registry import Registry
-from driftguard.serving import ModelHost, ModelOptions
+from driftguard.registry import ActiveState, Registry
+from driftguard.serving import ModelHost, ModelOptions, RequestPath
 
 WINDOW = 86  # the cancer profile's largest calibrated window size (the monitor's default)
 RULE = "input-drift"
@@ -88,9 +88,7 @@ def make_host(registry: Path, *, promote: int | None = 2, **options: Any) -> Mod
 
 def feed(host: ModelHost, rows: list[dict[str, float]]) -> None:
     """Serve ``rows`` as one request of the ACTIVE version, then run the evaluator's folds."""
-    model = host.get("cancer")
-    batch = model.validator.records(rows)
-    host.record(model, batch, model.predict_proba(batch))
+    RequestPath(host).score_records(host.get("cancer"), rows)
     for served in host.monitors():
         assert served.monitor is not None
         served.monitor.drain()
@@ -450,3 +448,99 @@ def test_webhook_receives_an_alertmanager_payload_when_a_rule_fires(
     assert alert["labels"]["severity"] == "critical"
     assert webhook.sent_ == 1
     assert webhook.failed_ == 0
+
+
+# --------------------------------------------------------------------------------------------
+# Wiring: the rollback target and the timeline are given to the constructor
+
+
+class StubTarget:
+    """A RollbackTarget that is not a ModelHost: remembers the calls, moves nothing."""
+
+    def __init__(self, fail: Exception | None = None) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.fail = fail
+
+    def rollback(
+        self,
+        name: str,
+        *,
+        actor: str,
+        reason: str,
+        evidence: Mapping[str, Any],
+        expected_generation: int,
+    ) -> ActiveState:
+        self.calls.append(
+            {
+                "name": name,
+                "actor": actor,
+                "reason": reason,
+                "evidence": dict(evidence),
+                "expected_generation": expected_generation,
+            }
+        )
+        if self.fail is not None:
+            raise self.fail
+        return ActiveState(version=1, generation=expected_generation + 1)
+
+
+def test_guard_rolls_back_through_a_plain_rollback_target(host: ModelHost, tmp_path: Path) -> None:
+    stub = StubTarget()
+    target: RollbackTarget = stub  # the protocol is all the guard needs
+    guard = Guard(
+        host, load_policy(write_policy(tmp_path, k=1, m=1)), rollback_to=target, clock=Clock()
+    )
+    assert guard.rollback_to is stub
+    served = host.get("cancer")
+    decision = judge(host, guard, drifted(0))
+    assert decision.action == "rollback"
+    assert stub.calls == [
+        {
+            "name": "cancer",
+            "actor": "guard",
+            "reason": decision.reason,
+            "evidence": decision.to_dict(),
+            "expected_generation": served.generation,
+        }
+    ]
+    # the host was only read: ACTIVE, the served version and the audit log are untouched
+    assert host.registry.active("cancer").version == 2
+    assert host.get("cancer") is served
+    assert actions(host, "rollback") == []
+    assert guard.rollbacks_ == {"cancer": 1}
+    (event,) = [e for e in guard.timeline("cancer") if e.kind == "rollback"]
+    assert event.text == "rolled back from version 2 to version 1"
+    assert event.details == {"to": 1, "generation": served.generation + 1}
+
+
+def test_a_failing_rollback_target_is_counted_and_told(host: ModelHost, tmp_path: Path) -> None:
+    stub = StubTarget(fail=ConflictError("ACTIVE moved"))
+    guard = Guard(
+        host, load_policy(write_policy(tmp_path, k=1, m=1)), rollback_to=stub, clock=Clock()
+    )
+    assert judge(host, guard, drifted(0)).action == "rollback"
+    assert len(stub.calls) == 1
+    assert guard.rollbacks_ == {}
+    assert guard.rollback_failures_ == {"cancer": 1}
+    assert [e.text for e in guard.timeline() if e.kind == "rollback_failed"] == ["ACTIVE moved"]
+    assert host.registry.active("cancer").version == 2
+
+
+def test_the_host_is_the_default_rollback_target(host: ModelHost, tmp_path: Path) -> None:
+    guard = Guard(host, load_policy(write_policy(tmp_path, k=1, m=1)), clock=Clock())
+    assert guard.rollback_to is host
+    assert judge(host, guard, drifted(0)).action == "rollback"
+    assert host.registry.active("cancer").version == 1
+
+
+def test_events_go_to_the_timeline_given_at_construction(host: ModelHost, tmp_path: Path) -> None:
+    clock = Clock(42.0)
+    timeline = Timeline(clock=clock)
+    timeline.note("cancer", 2, "promote", "before the guard existed")
+    guard = Guard(host, load_policy(write_policy(tmp_path, k=1, m=1)), timeline=timeline)
+    assert judge(host, guard, drifted(0)).action == "rollback"
+    guard.note("cancer", 1, "manual", "after")
+    kinds = [e.kind for e in timeline.entries("cancer")]
+    assert kinds == ["promote", "decision", "rollback", "manual"]
+    assert guard.timeline("cancer") == timeline.entries("cancer")
+    assert {e.time for e in timeline.entries()} == {42.0}  # stamped by the timeline's clock

@@ -34,6 +34,7 @@ from driftguard.serving import (
     ModelHost,
     ModelOptions,
     PredictionLog,
+    RequestPath,
 )
 from driftguard.serving.inbox import accept_feedback, label_codes
 
@@ -342,8 +343,7 @@ def host(cancer_registry: Path) -> ModelHost:
 
 def _predict(host: ModelHost, n: int = 2, version: int | None = None) -> str:
     model = host.get("cancer") if version is None else host.get_version("cancer", version)
-    batch = model.validator.records(cancer_records(n))
-    return host.record(model, batch, model.predict_proba(batch))
+    return RequestPath(host).score_records(model, cancer_records(n)).request_id
 
 
 def test_host_loads_the_active_version(cancer_registry: Path) -> None:

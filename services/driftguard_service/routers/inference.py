@@ -2,22 +2,20 @@
 
 A request picks up the loaded model once, then validates, predicts and is monitored by that
 version only; the response names it (body and ``X-Model-Version``) with a request id for
-feedback. Small requests run on the event loop; larger ones in the thread pool.
+feedback. Everything between parsing the body and shaping the response is one library call,
+:meth:`~driftguard.serving.RequestPath.score` (admit the client, validate, predict, record,
+defend); small requests run it on the event loop, larger ones in the thread pool.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Annotated, Any
 
-import numpy as np
-import numpy.typing as npt
 from fastapi import APIRouter, Path
 from starlette.concurrency import run_in_threadpool
 
-from driftguard.schema.validation import ValidatedBatch
-from driftguard.serving import LoadedModel
+from driftguard.serving import LoadedModel, Scored
+from driftguard.serving.request_path import Parse
 from driftguard_service import v2
 from driftguard_service.deps import ClientDep, Service, ServiceDep
 from driftguard_service.responses import SafeJSONResponse
@@ -54,29 +52,13 @@ def _headers(model: LoadedModel, request_id: str) -> dict[str, str]:
     }
 
 
-def _score(
-    service: Service, model: LoadedModel, parse: Callable[[], ValidatedBatch], client: str
-) -> tuple[ValidatedBatch, npt.NDArray[np.float64], str]:
-    batch = parse()
-    start = time.perf_counter()
-    served = model.serve(batch)
-    service.metrics.inference(model.name, str(model.version), time.perf_counter() - start)
-    request_id = service.host.record(model, batch, served.proba)
-    service.host.defender.observe(model, served, client)
-    return batch, served.proba, request_id
-
-
-async def _run(
-    service: Service,
-    model: LoadedModel,
-    parse: Callable[[], ValidatedBatch],
-    rows: int,
-    client: str,
-) -> tuple[ValidatedBatch, npt.NDArray[np.float64], str]:
-    service.host.defender.clients.admit(client)
+async def _score(
+    service: Service, model: LoadedModel, parse: Parse, rows: int, client: str
+) -> Scored:
+    """The request path in one library call: inline when small, else in the thread pool."""
     if rows <= service.settings.inline_rows:
-        return _score(service, model, parse, client)
-    return await run_in_threadpool(_score, service, model, parse, client)
+        return service.scoring.score(model, parse, client)
+    return await run_in_threadpool(service.scoring.score, model, parse, client)
 
 
 def _rows_hint(request: InferenceRequest) -> int:
@@ -87,10 +69,11 @@ def _rows_hint(request: InferenceRequest) -> int:
 async def _infer(
     service: Service, model: LoadedModel, body: InferenceRequest, client: str
 ) -> SafeJSONResponse:
-    _, proba, request_id = await _run(
-        service, model, lambda: v2.decode(body, model.validator), _rows_hint(body), client
+    scored = await _score(
+        service, model, lambda validator: v2.decode(body, validator), _rows_hint(body), client
     )
-    outputs = v2.encode_outputs(body, model.labels, proba)
+    request_id = scored.request_id
+    outputs = v2.encode_outputs(body, model.labels, scored.proba)
     content = {
         "model_name": model.name,
         "model_version": str(model.version),
@@ -132,19 +115,19 @@ async def predict(
 ) -> SafeJSONResponse:
     """Predict rows given as ``{"records": [{feature: value, ...}, ...]}``."""
     model = service.host.get(name)
-    _, proba, request_id = await _run(
-        service, model, lambda: model.validator.records(body.records), len(body.records), client
+    records = body.records
+    scored = await _score(
+        service, model, lambda validator: validator.records(records), len(records), client
     )
-    labels = model.labels
     content = {
         "model_name": model.name,
         "model_version": str(model.version),
-        "request_id": request_id,
-        "labels": list(labels),
-        "predictions": [labels[i] for i in proba.argmax(axis=1).tolist()],
-        "probabilities": proba.tolist(),
+        "request_id": scored.request_id,
+        "labels": list(model.labels),
+        "predictions": scored.predictions(),
+        "probabilities": scored.proba.tolist(),
     }
-    return SafeJSONResponse(content, headers=_headers(model, request_id))
+    return SafeJSONResponse(content, headers=_headers(model, scored.request_id))
 
 
 @router.get("/v2/models/{name}", response_model=ModelMetadata, responses=ERRORS)

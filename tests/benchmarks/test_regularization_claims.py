@@ -6,25 +6,15 @@ Same data, split, model and budget as the benchmark; two seeds and three configu
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+import importlib
 from types import ModuleType
 
 import pytest
 import torch
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_regularization.py"
-
 
 def _load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_regularization", BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("benchmarks.regularization")
 
 
 @pytest.mark.slow

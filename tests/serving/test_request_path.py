@@ -125,6 +125,8 @@ def test_score_takes_any_parser_of_the_versions_validator(cancer_registry: Path)
     ("records", "location", "fragment"),
     [
         ([{"mean_radius": "abc"}], "records[0]", "missing"),
+        ([], "records", "at least one record"),
+        ([{**cancer_records(1)[0], "mean_area": None}], "records[0].mean_area", "null"),
         ("not a list", "records", "list"),
     ],
 )

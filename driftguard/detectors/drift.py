@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any, Self
 
@@ -95,6 +96,7 @@ class WindowDrift:
         self.check_.validate()
         self.window_ = profile.new_window()  # raises NotFittedError for an unfitted profile
         self.check_.effect_sizes(profile)  # unknown features in min_effect fail here, not later
+        self._lock = threading.Lock()
 
     def get_params(self) -> dict[str, Any]:
         """The constructor arguments, verbatim (see :class:`~driftguard.detectors.Detector`)."""
@@ -102,17 +104,20 @@ class WindowDrift:
 
     def update(self, rows: Any) -> Self:
         """Fold rows (a mapping of columns, a DataFrame or a 2-D array) into the window."""
-        self.window_.update(rows)
+        with self._lock:
+            self.window_.update(rows)
         return self
 
     def reset(self) -> Self:
         """Start a new, empty window."""
-        self.window_ = self.profile.new_window()
+        with self._lock:
+            self.window_ = self.profile.new_window()
         return self
 
     def report(self) -> DriftReport:
         """The full drift report of the window so far (raises on an empty window)."""
-        return self.check_.run(self.profile, self.window_)
+        with self._lock:
+            return self.check_.run(self.profile, self.window_)
 
     def signals(self) -> tuple[Signal, ...]:
         """``input_drift`` and one ``input_drift:<feature>`` per feature, in schema order."""
@@ -131,11 +136,13 @@ class WindowDrift:
         del params["profile"]
         if isinstance(self.min_effect, Mapping):
             params["min_effect"] = dict(self.min_effect)
+        with self._lock:
+            window = self.window_.to_dict()
         return {
             "format": FORMAT,
             "version": VERSION,
             "params": params,
-            "window": self.window_.to_dict(),
+            "window": window,
         }
 
     @classmethod

@@ -43,7 +43,7 @@ WINDOW = 43  # half a helper window: every clean_window/drifted_window closes tw
 LABELLED = 4 * WINDOW
 TIMEOUT_S = 60.0  # liveness bound of every wait
 UI_TIMEOUT_MS = 20_000
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FEATURES = sorted(k for k in cancer_columns() if k != "target")
 
 

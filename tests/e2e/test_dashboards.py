@@ -40,7 +40,7 @@ from real_services import binary
 from driftguard.metrics.names import METRIC_NAMES
 from driftguard.metrics.prometheus import ServiceMetrics
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DASH = ROOT / "dashboards"
 PROMETHEUS_CONFIG = DASH / "prometheus" / "prometheus.yml"
 RULE_FILES = sorted((DASH / "prometheus" / "rules").glob("*.yml"))

@@ -32,7 +32,7 @@ from driftguard.policy import (
 from driftguard.types import Signal
 
 VALUES = {"ok": 0.5, "warn": 0.9, "breach": 2.0, "insufficient_data": None}
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "policy.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "policy.md"
 
 
 def sig(status: str, name: str = "input_drift", kind: str = "drift", samples: int = 500) -> Signal:

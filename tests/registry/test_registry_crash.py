@@ -26,7 +26,7 @@ from driftguard.drift.profile import ReferenceProfile
 from driftguard.registry import Registry
 
 WORKER = Path(__file__).with_name("registry_crash_worker.py")
-REPO = WORKER.parents[1]
+REPO = WORKER.parents[2]
 N_KILLS = 60
 SEED = 20251125
 

@@ -40,6 +40,8 @@ from real_services import binary
 from driftguard.metrics.names import METRIC_NAMES
 from driftguard.metrics.prometheus import ServiceMetrics
 
+pytestmark = pytest.mark.slow  # real processes and tools (make check skips them)
+
 ROOT = Path(__file__).resolve().parents[2]
 DASH = ROOT / "dashboards"
 PROMETHEUS_CONFIG = DASH / "prometheus" / "prometheus.yml"

@@ -31,6 +31,8 @@ from live_server import (
 
 from driftguard.registry import Registry
 
+pytestmark = pytest.mark.slow  # real processes and tools (make check skips them)
+
 WATCH = "0.2"  # DRIFTGUARD_WATCH_INTERVAL_S of these servers
 PICKUP_TIMEOUT_S = 60.0  # a liveness bound (the service must get there), not a speed claim
 

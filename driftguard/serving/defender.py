@@ -85,7 +85,9 @@ class Defender:
     clients : ClientGuard or None
         Carries out the policy's response to probing clients (default: alert only).
     on_event : callable or None
-        ``(model, version, kind, text)`` for every flag (the guard's timeline).
+        ``(model, version, kind, text)`` for every flag: the service passes the
+        :meth:`~driftguard.guard.timeline.Timeline.note` of the timeline it then gives the
+        guard, so nothing is wired in after construction.
     min_source_items : int, default 20
         Feedback rows from a source before its flag rate is tested.
     significance : float, default 1e-4

@@ -169,7 +169,11 @@ class ModelHost:
     def record(
         self, model: LoadedModel, batch: ValidatedBatch, proba: npt.NDArray[np.float64]
     ) -> str:
-        """Hot path after a prediction: queue the rows for monitoring, log for feedback."""
+        """Hot path after a prediction: queue the rows for monitoring, log for feedback.
+
+        The record step of :meth:`~driftguard.serving.request_path.RequestPath.score`, which
+        is how requests should be scored; the new request id is returned.
+        """
         request_id = os.urandom(16).hex()
         shadow = self._shadows.get(model.name)
         if shadow is not None and shadow.current_version == model.version:

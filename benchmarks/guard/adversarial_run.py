@@ -15,7 +15,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from benchmarks.guard.adversarial_results import (
 from driftguard.adversarial import COMPONENTS, RequestScorer, fit_request_scorer
 from driftguard.cli.demo.recipe import DIGITS_MLP_OPTIONS as DEMO_OPTIONS
 from driftguard.stats.auroc import auroc
-from driftguard.training.predictor import Predictor
+from driftguard.training.predictor import Predictor, predictor_from_draft
 
 __all__ = ["DigitsSetup", "Split", "digits_setup", "measure_attacks", "measure_cost"]
 
@@ -70,27 +69,6 @@ class DigitsSetup:
     test: Split
 
 
-def _predictor(draft: Any) -> Predictor:
-    import dataclasses
-
-    from driftguard.training.config import TorchConfig
-    from driftguard.training.encoding import TabularEncoder
-    from driftguard.training.torch_models import load_model
-
-    config = dict(draft.config)
-    names = {f.name for f in dataclasses.fields(TorchConfig)}
-    torch_config = TorchConfig.from_dict({k: v for k, v in config.items() if k in names})
-    model = load_model(
-        torch_config,
-        int(config["n_inputs"]),
-        int(config["n_classes"]),
-        draft.files["model.safetensors"],
-    )
-    encoder = TabularEncoder.from_dict(json.loads(draft.files["encoder.json"]))
-    labels = tuple(str(v) for v in config["labels"])
-    return Predictor("torch", encoder, labels, float(config["temperature"]), model)
-
-
 def _split(predictor: Predictor, raw: FloatArray, y: npt.NDArray[np.int64]) -> Split:
     encoded = predictor.encoder.transform_matrix(raw)
     features, logits = predictor.features_and_logits_encoded(encoded)
@@ -123,7 +101,7 @@ def digits_setup(seed: int = 0) -> DigitsSetup:
         fractions=(0.15, 0.02),
         profile_resamples=20,
     )
-    predictor = _predictor(run.draft)
+    predictor = predictor_from_draft(run.draft)
     index = {label: i for i, label in enumerate(predictor.labels)}
     y_index = np.array([index[str(v)] for v in y_all], dtype=np.int64)
     parts = [_split(predictor, raw_all[rows], y_index[rows]) for rows in (train, cal, test)]

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from driftguard.checkpoint.folder import Checkpoint
+from driftguard.checkpoint.folder import Checkpoint, CheckpointDraft
 from driftguard.errors import SerializationError
 from driftguard.training.encoding import TabularEncoder
 from driftguard.training.temperature import apply_temperature
 
-__all__ = ["Predictor", "load_predictor"]
+__all__ = ["Predictor", "load_predictor", "predictor_from_draft"]
 
 
 @dataclass(frozen=True)
@@ -119,34 +120,66 @@ def _linear_logits(model: Any, x: npt.NDArray[np.float32]) -> npt.NDArray[np.flo
     return np.asarray(d, dtype=np.float64)
 
 
-def _torch_model(checkpoint: Checkpoint, config: dict[str, Any]) -> Any:
+def _torch_model(config: dict[str, Any], data: bytes) -> Any:
     from driftguard.training.config import TorchConfig
     from driftguard.training.torch_models import load_model
 
     names = {f.name for f in dataclasses.fields(TorchConfig)}
     torch_config = TorchConfig.from_dict({k: v for k, v in config.items() if k in names})
-    data = checkpoint.file_bytes("model.safetensors")
     return load_model(torch_config, int(config["n_inputs"]), int(config["n_classes"]), data)
+
+
+def _build(
+    framework: str, config: dict[str, Any], read: Callable[[str], bytes], where: str
+) -> Predictor:
+    try:
+        encoder = TabularEncoder.from_dict(json.loads(read("encoder.json")))
+        labels = tuple(str(v) for v in config["labels"])
+        temperature = float(config["temperature"])
+    except (KeyError, ValueError, TypeError) as exc:
+        raise SerializationError(f"{where}: incomplete model files ({exc})") from None
+    if framework == "torch":
+        model = _torch_model(config, read("model.safetensors"))
+    elif framework == "sklearn":
+        from driftguard.training.sklearn_trainer import load_estimator
+
+        model = load_estimator(read("model.skops"))
+    else:
+        raise SerializationError(f"unknown framework {framework!r}")
+    return Predictor(framework, encoder, labels, temperature, model)
 
 
 def load_predictor(checkpoint: Checkpoint) -> Predictor:
     """Rebuild the model stored in ``checkpoint`` (hashes are checked on every read)."""
     manifest = checkpoint.manifest
-    config = dict(manifest.config)
-    try:
-        encoder = TabularEncoder.from_dict(json.loads(checkpoint.file_bytes("encoder.json")))
-        labels = tuple(str(v) for v in config["labels"])
-        temperature = float(config["temperature"])
-    except (KeyError, ValueError, TypeError) as exc:
-        raise SerializationError(
-            f"{checkpoint.directory}: incomplete model files ({exc})"
-        ) from None
-    if manifest.framework == "torch":
-        model = _torch_model(checkpoint, config)
-    elif manifest.framework == "sklearn":
-        from driftguard.training.sklearn_trainer import load_estimator
+    return _build(
+        manifest.framework, dict(manifest.config), checkpoint.file_bytes, str(checkpoint.directory)
+    )
 
-        model = load_estimator(checkpoint.file_bytes("model.skops"))
-    else:
-        raise SerializationError(f"unknown framework {manifest.framework!r}")
-    return Predictor(manifest.framework, encoder, labels, temperature, model)
+
+def predictor_from_draft(draft: CheckpointDraft) -> Predictor:
+    """Rebuild the model of a trained run before it is registered (``run.draft``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from driftguard.training.pipeline import train_table
+    >>> g = np.random.default_rng(0)
+    >>> x = g.normal(size=400)
+    >>> run = train_table({"x": x, "y": (x > 0).astype(int)}, "y", name="m", model="logreg")
+    >>> predictor_from_draft(run.draft).labels
+    ('0', '1')
+
+    Raises
+    ------
+    SerializationError
+        The draft lacks a model file, the encoder or the labels.
+    """
+
+    def read(name: str) -> bytes:
+        try:
+            return bytes(draft.files[name])
+        except KeyError:
+            raise SerializationError(f"unregistered draft: no file {name!r}") from None
+
+    return _build(draft.framework, dict(draft.config), read, "unregistered draft")

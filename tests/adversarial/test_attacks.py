@@ -16,9 +16,9 @@ def _small_digits() -> tuple[Any, ...]:
     """A one-hidden-layer MLP on digits (few epochs), a fitted scorer and clean test rows."""
     from sklearn.datasets import load_digits
 
-    from benchmarks.guard.adversarial_run import _predictor
     from driftguard.adversarial import fit_request_scorer
     from driftguard.training.pipeline import split_rows, train_table
+    from driftguard.training.predictor import predictor_from_draft
 
     d = load_digits()
     raw, y = np.asarray(d.data, float), np.asarray(d.target)
@@ -34,7 +34,7 @@ def _small_digits() -> tuple[Any, ...]:
         fractions=(0.15, 0.02),
         profile_resamples=20,
     )
-    p = _predictor(run.draft)
+    p = predictor_from_draft(run.draft)
     enc = p.encoder.transform_matrix
     scorer = fit_request_scorer(p, enc(raw[train]), raw[train], y[train], enc(raw[cal]), raw[cal])
     return p, scorer, raw[test], y[test]

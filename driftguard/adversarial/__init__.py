@@ -8,6 +8,7 @@ Examples
 """
 
 from driftguard.adversarial.conformal import ScoreScaler, conformal_p_values
+from driftguard.adversarial.flag_rate import AdversarialRate
 from driftguard.adversarial.inputs import InputGrid, InputRange
 from driftguard.adversarial.mahalanobis import TiedMahalanobis
 from driftguard.adversarial.probing import (
@@ -35,6 +36,7 @@ __all__ = [
     "COMPONENTS",
     "DEFAULT_SCORES",
     "RAW_COMPONENTS",
+    "AdversarialRate",
     "InputGrid",
     "InputRange",
     "ProbeDetector",

@@ -16,7 +16,7 @@ The same tests, as standalone detectors of the common contract
 (:class:`~driftguard.detectors.protocol.Detector`), are
 :class:`~driftguard.adversarial.flag_rate.AdversarialRate`,
 :meth:`~driftguard.adversarial.probing.ProbeDetector.signals` and
-:class:`~driftguard.poisoning.sources.PoisonedFeedback`; all share
+:class:`~driftguard.poisoning.detector.PoisonedFeedback`; all share
 :mod:`driftguard.stats.rates`.
 
 Examples

@@ -7,6 +7,7 @@ Examples
 (0.01, 20)
 """
 
+from driftguard.poisoning.detector import PoisonedFeedback
 from driftguard.poisoning.neighbours import knn_disagreement, nearest_labels
 from driftguard.poisoning.screen import (
     FeedbackScores,
@@ -26,6 +27,7 @@ from driftguard.poisoning.sources import (
 __all__ = [
     "FeedbackScores",
     "FeedbackScreen",
+    "PoisonedFeedback",
     "ProbabilityModel",
     "SourceStats",
     "SourceTracker",

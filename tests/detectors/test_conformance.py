@@ -32,7 +32,8 @@ from driftguard.detectors import (
     check_signal,
 )
 from driftguard.drift import ReferenceProfile
-from driftguard.poisoning.sources import PoisonedFeedback, SourceTracker
+from driftguard.poisoning.detector import PoisonedFeedback
+from driftguard.poisoning.sources import SourceTracker
 from driftguard.schema.validation import ValidatedBatch
 from driftguard.serving.shadow import Shadow
 from driftguard.types import Signal

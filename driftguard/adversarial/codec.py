@@ -68,6 +68,15 @@ class ScorerState:
     components of the combined score; the arrays are the Mahalanobis whitening and class
     means, the scaler's center and spread, the sorted calibration scores (combined and per
     component) and, when the scorer has raw data, ``raw``: the arrays of :data:`RAW_ARRAYS`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> z = np.zeros((2, 2))
+    >>> state = ScorerState({"alpha": 0.01}, ("mahalanobis",), z, z, z[0, :1], z[0, :1],
+    ...                     np.zeros(3), np.zeros((3, 1)))
+    >>> state_from_bytes(state_to_bytes(state)).used
+    ('mahalanobis',)
     """
 
     params: dict[str, Any]

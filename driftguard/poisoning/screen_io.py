@@ -60,6 +60,15 @@ class ScreenState:
     ``params`` are the constructor arguments (the names of :data:`PARAMS`), ``n_classes`` and
     ``clean_flag_rate`` the fitted values, then the kNN reference (float32 rows and class
     indices) and the sorted calibration scores.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> params = dict(alpha=0.1, k=1, loss_weight=0.5, knn_weight=0.5, max_reference=9, seed=0)
+    >>> one = np.zeros((1, 1), np.float32)
+    >>> state = ScreenState(params, 2, 0.0, one, np.zeros(1, np.intp), np.ones(1))
+    >>> state_from_bytes(state_to_bytes(state)).n_classes
+    2
     """
 
     params: dict[str, Any]

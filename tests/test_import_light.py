@@ -90,6 +90,7 @@ ENTRIES = {
     "driftguard.monitor": Entry(("driftguard.monitor",)),
     "driftguard.serving": Entry(("driftguard.serving",)),
     "driftguard.guard": Entry(("driftguard.guard",)),
+    "driftguard.reports": Entry(("driftguard.reports",)),
 }
 
 # Runs the steps one by one and records, for each, the forbidden top-level packages that

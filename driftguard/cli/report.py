@@ -24,31 +24,22 @@ import argparse
 import os
 import sys
 import tempfile
-import warnings
-from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
-
-import numpy as np
 
 from driftguard.cli.registry_args import add_registry_arg, registry_root
 from driftguard.cli.report_data import (
     MIN_CURRENT_ROWS,
-    Reference,
     conform,
     fetch_window,
     load_reference,
     read_current,
 )
 from driftguard.cli.service_client import admin_token
-from driftguard.errors import ConfigurationError, DriftguardError, EmptyDataError
-from driftguard.schema.features import Columns
-from driftguard.types import FeatureKind
+from driftguard.errors import ConfigurationError, EmptyDataError
+from driftguard.reports.evidently import evidently_drift_report
 
-__all__ = ["DriftSummary", "add_report_parser", "drift_summary", "write_atomic"]
-
-EXTRAS_HINT = "pip install 'driftguard[reports]'"
+__all__ = ["add_report_parser", "write_atomic"]
 
 
 def add_report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -78,65 +69,6 @@ def add_report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait (default 30)")
     add_registry_arg(p)
     p.set_defaults(handler=_run_report)
-
-
-@dataclass(frozen=True)
-class DriftSummary:
-    """What Evidently's result says: the columns it judged drifted, of those it tested.
-
-    Examples
-    --------
-    >>> DriftSummary(("a",), ("a", "b"), 0.5).line()
-    'drifted columns: 1 of 2 (a)'
-    """
-
-    drifted: tuple[str, ...]
-    columns: tuple[str, ...]
-    share: float
-
-    def line(self, shown: int = 8) -> str:
-        """``drifted columns: k of n (names...)``."""
-        names = ", ".join(self.drifted[:shown])
-        more = f", and {len(self.drifted) - shown} more" if len(self.drifted) > shown else ""
-        detail = f" ({names}{more})" if self.drifted else ""
-        return f"drifted columns: {len(self.drifted)} of {len(self.columns)}{detail}"
-
-
-def drift_summary(result: dict[str, Any]) -> DriftSummary:
-    """Read the drifted columns from an Evidently 0.7 snapshot's ``dict()``.
-
-    Each ``ValueDrift`` metric holds a p-value (drift below the threshold) or a distance
-    (drift at or above it), as Evidently's own ``DriftedColumnsCount`` decides.
-
-    Examples
-    --------
-    >>> drift_summary({"metrics": [
-    ...     {"config": {"type": "evidently:metric_v2:DriftedColumnsCount"},
-    ...      "value": {"count": 1.0, "share": 0.5}},
-    ...     {"config": {"type": "evidently:metric_v2:ValueDrift", "column": "a",
-    ...                 "method": "K-S p_value", "threshold": 0.05}, "value": 0.001},
-    ...     {"config": {"type": "evidently:metric_v2:ValueDrift", "column": "b",
-    ...                 "method": "Wasserstein distance (normed)", "threshold": 0.1},
-    ...      "value": 0.02}]}).drifted
-    ('a',)
-    """
-    drifted: list[str] = []
-    columns: list[str] = []
-    share = float("nan")
-    for metric in result.get("metrics", []):
-        config, value = metric.get("config", {}), metric.get("value")
-        kind = str(config.get("type", ""))
-        if kind.endswith("DriftedColumnsCount") and isinstance(value, dict):
-            share = float(value.get("share", share))
-        elif kind.endswith("ValueDrift") and isinstance(value, int | float):
-            column, threshold = str(config["column"]), float(config["threshold"])
-            columns.append(column)
-            p_value = "p_value" in str(config.get("method", ""))
-            if (value < threshold) if p_value else (value >= threshold):
-                drifted.append(column)
-    if not columns:
-        raise DriftguardError("Evidently's result has no per-column drift (ValueDrift) metrics")
-    return DriftSummary(tuple(drifted), tuple(columns), share)
 
 
 def _umask() -> int:
@@ -173,56 +105,6 @@ def write_atomic(target: Path, text: str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
-
-
-def _extras() -> tuple[ModuleType, ModuleType, ModuleType]:
-    try:
-        import evidently
-        import evidently.presets
-        import pandas
-    except ImportError as exc:
-        raise ConfigurationError(
-            f"driftguard report needs Evidently and pandas ({exc}): {EXTRAS_HINT}"
-        ) from None
-    return pandas, evidently, evidently.presets
-
-
-def _frame(pandas: ModuleType, ref: Reference, columns: Columns) -> Any:
-    data: dict[str, Any] = {}
-    for spec in ref.schema.features:
-        values = columns[spec.name]
-        if spec.kind is FeatureKind.NUMERIC:
-            data[spec.name] = np.asarray(values, dtype=np.float64)
-        else:
-            data[spec.name] = [None if v == "" else str(v) for v in values.tolist()]
-    return pandas.DataFrame(data, columns=list(ref.schema.names))
-
-
-def build_report(ref: Reference, current: Columns) -> tuple[str, DriftSummary]:
-    """Evidently's HTML and the drift summary of ``current`` against the reference sample."""
-    pandas, evidently, presets = _extras()
-    kinds = {f.name: f.kind for f in ref.schema.features}
-    definition = evidently.DataDefinition(
-        numerical_columns=[n for n, k in kinds.items() if k is FeatureKind.NUMERIC],
-        categorical_columns=[n for n, k in kinds.items() if k is FeatureKind.CATEGORICAL],
-    )
-    datasets = [
-        evidently.Dataset.from_pandas(_frame(pandas, ref, cols), data_definition=definition)
-        for cols in (ref.columns, current)
-    ]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # scipy's and plotly's warnings on small categories
-        try:
-            snapshot = evidently.Report([presets.DataDriftPreset()]).run(
-                current_data=datasets[1], reference_data=datasets[0]
-            )
-            html = snapshot.get_html_str(as_iframe=False)
-            result = snapshot.dict()
-        except Exception as exc:  # a third-party library: say what failed, in one line
-            raise DriftguardError(
-                f"Evidently could not build the report: {type(exc).__name__}: {exc}"
-            ) from None
-    return str(html), drift_summary(result)
 
 
 def _out_path(out: str | None) -> Path | None:
@@ -265,7 +147,7 @@ def _run_report(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    html, summary = build_report(ref, current)
+    html, summary = evidently_drift_report(ref.schema, ref.columns, current)
     target = write_atomic(out or Path(f"report-{ref.name}-v{ref.version}.html"), html)
     print(summary.line())
     print(f"wrote {target}")

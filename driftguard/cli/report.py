@@ -5,8 +5,9 @@ current rows are the service's most recent window (``GET /models/{name}/window``
 admin token, as ``driftguard status`` sends it) or a file given with ``--current``. Evidently's
 ``DataDriftPreset`` compares them, told which features are numerical and which categorical by
 the checkpoint's schema; the HTML is written atomically (a temporary file in the same folder,
-then renamed) and a short summary is printed. Evidently and pandas are imported only here,
-when the command runs (``pip install 'driftguard[reports]'``).
+then renamed) and a short summary is printed. The report itself is
+:func:`~driftguard.reports.evidently.evidently_drift_report`, which imports Evidently and pandas
+only when it runs (``pip install 'driftguard[reports]'``).
 
 Examples
 --------

@@ -36,17 +36,9 @@ from driftguard.types import Signal
 __all__ = ["DefenseSignals", "rate_signal"]
 
 
-def rate_signal(
-    name: str, kind: str, *, n: int, flagged: int, alpha: float, significance: float = 1e-3
-) -> Signal:
-    """A flag-rate signal tested against its clean rate ``alpha`` (one-sided binomial)."""
-    return flag_rate_signal(
-        name, kind, n=n, flagged=flagged, alpha=alpha, significance=significance
-    )
-
-
-def _count_signal(name: str, kind: str, count: int, samples: int) -> Signal:
-    return count_signal(name, kind, count, samples)
+#: A flag-rate signal tested against its clean rate ``alpha`` (one-sided binomial); the name
+#: under which the guard has always exported :func:`~driftguard.stats.rates.flag_rate_signal`.
+rate_signal = flag_rate_signal
 
 
 class DefenseSignals:
@@ -91,7 +83,7 @@ class DefenseSignals:
         if model.defenses.probe is not None and state.clients is not None:
             flagged_here = self.host.defender.clients.flagged_for(model.name)
             out.append(
-                _count_signal(
+                count_signal(
                     "probing_clients", "adversarial", flagged_here, model.adversarial.total_
                 )
             )
@@ -111,6 +103,6 @@ class DefenseSignals:
             )
             quarantined = len(state.quarantined_sources.get(model.name, ()))
             out.append(
-                _count_signal("quarantined_sources", "poisoning", quarantined, counter.total_)
+                count_signal("quarantined_sources", "poisoning", quarantined, counter.total_)
             )
         return tuple(out)

@@ -162,7 +162,9 @@ class DriftReport:
         One dataset signal ``input_drift`` (the dataset statistic against its calibrated
         threshold) followed by one ``input_drift:<feature>`` signal per feature (its score
         against its threshold), all of kind ``drift``, with status ``breach`` where the
-        report flags drift and ``ok`` otherwise, each resting on the window's ``n_rows``.
+        report flags drift and ``ok`` otherwise, each resting on the window's ``n_rows``. The
+        dataset signal carries ``dataset_p_value`` and each feature its corrected p-value, the
+        evidence sequential rules add up.
         Pass them to :func:`~driftguard.policy.decide.decide` as one evaluation.
 
         Returns
@@ -184,6 +186,7 @@ class DriftReport:
             self.dataset_threshold,
             "breach" if self.drift else "ok",
             self.n_rows,
+            p_value=self.dataset_p_value,
         )
         features = tuple(
             Signal(
@@ -193,6 +196,7 @@ class DriftReport:
                 f.threshold,
                 "breach" if f.drift else "ok",
                 self.n_rows,
+                p_value=f.p_adjusted,
             )
             for f in self.features
         )
@@ -233,11 +237,21 @@ class Signal:
         ``ok``, ``warn``, ``breach`` or ``insufficient_data`` (never counted as a breach).
     samples : int
         Rows or labels the value rests on.
+    p_value : float or None
+        Evidence of this evaluation against "no change": a p-value that is uniform (or
+        conservative) when nothing changed, computed from data no earlier p-value of this
+        signal used, so sequential rules can add it up (``None``: the signal has none).
+    block : int or None
+        Sequence number of the disjoint block of data ``p_value`` rests on, for signals whose
+        blocks do not follow the evaluations one to one; the policy counts each block once
+        (``None``: every evaluation brings a fresh block, as a closed window does).
 
     Examples
     --------
     >>> Signal("input_drift", "drift", 0.4, 1.0, "ok", 500).to_dict()["status"]
     'ok'
+    >>> Signal("input_drift", "drift", 3.1, 1.0, "breach", 500, p_value=1e-9).p_value
+    1e-09
     """
 
     name: str
@@ -246,6 +260,8 @@ class Signal:
     threshold: float | None
     status: str
     samples: int
+    p_value: float | None = None
+    block: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields."""
@@ -256,4 +272,6 @@ class Signal:
             "threshold": self.threshold,
             "status": self.status,
             "samples": self.samples,
+            "p_value": self.p_value,
+            "block": self.block,
         }

@@ -40,7 +40,8 @@ import numpy as np
 import numpy.typing as npt
 
 from driftguard.errors import EmptyDataError
-from driftguard.stats.resampling import permutation_p_values, rng
+from driftguard.stats.resampling import rng
+from driftguard.stats.tails import tail_p_values
 
 __all__ = ["LADDER", "NullTable", "calibrate", "window_sizes"]
 
@@ -202,13 +203,25 @@ class NullTable:
         return float(self._blend(q_lo[None], q_hi[None], t, log=True)[0])
 
     def dataset_p_value(self, n: int, observed: FloatArray) -> float:
-        """Resampling p-value of the dataset statistic of a window with these scores."""
+        """p-value of the dataset statistic of a window with these scores.
+
+        The resampling p-value, with the tail beyond the largest null draws from a fitted
+        generalised Pareto distribution (:mod:`driftguard.stats.tails`): never floored at
+        ``1 / (1 + B)``, so one strongly drifted window carries strong evidence.
+        """
+        return float(self.dataset_p_values(n, np.asarray(observed)[None, :])[0])
+
+    def dataset_p_values(self, n: int, observed: FloatArray) -> FloatArray:
+        """:meth:`dataset_p_value` of many windows of ``n`` rows: scores ``(windows, features)``.
+
+        The statistic is :meth:`dataset_ratio`'s largest ratio; between ladder sizes its null
+        draws are the sorted draws of the two sizes around ``n`` blended in log scale, as
+        :meth:`dataset_threshold` blends their quantiles.
+        """
         lo, hi, t = self._bracket(n)
-        out = []
-        for g in (lo, hi):
-            stat = np.max(observed * self._rescale(n, g) / self._q95[g])
-            out.append(permutation_p_values(np.array([stat]), self._dataset_nulls[g]))
-        return float(self._blend(out[0], out[1], t, log=False)[0])
+        stat = np.max(np.atleast_2d(self.dataset_ratio(n, np.atleast_2d(observed))), axis=1)
+        null = self._blend(self._dataset_nulls[lo], self._dataset_nulls[hi], t, log=True)
+        return tail_p_values(null, stat)
 
 
 Progress = Callable[[int, int], None]

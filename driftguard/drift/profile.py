@@ -343,9 +343,9 @@ class ReferenceProfile:
         used = n_windows * window_rows
         n_bins = int(self.offsets_[-1])
         which = np.repeat(np.arange(n_windows), window_rows)[:, None] * n_bins
-        counts = np.bincount(
-            (codes[:used] + which).ravel(), minlength=n_windows * n_bins
-        ).reshape(n_windows, n_bins)
+        counts = np.bincount((codes[:used] + which).ravel(), minlength=n_windows * n_bins).reshape(
+            n_windows, n_bins
+        )
         tail_sums = tails[:used].reshape(n_windows, window_rows, *tails.shape[1:]).sum(axis=1)
         ref = self.counts_.astype(np.float64)[None, :]
         return self.score_many(ref, self.tails_[None], counts.astype(np.float64), tail_sums)

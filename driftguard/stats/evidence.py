@@ -1,11 +1,11 @@
-"""Per-window evidence against "no change": p-values turned into e-values, and combined.
+r"""Per-window evidence against "no change": p-values turned into e-values, and combined.
 
 A sequential rule needs evidence it can add up window after window. A valid p-value ``p`` of
 one window (uniform, or stochastically larger, under no change) is turned into an e-value with
 the *mixture calibrator* of Vovk and Wang (2021, "E-values: calibration, combination and
 applications", Ann. Statist. 49(3)):
 
-.. math:: e(p) = \\int_0^1 \\kappa p^{\\kappa - 1} d\\kappa = \\frac{1 - p + p \\ln p}{p \\ln^2 p}
+.. math:: e(p) = \int_0^1 \kappa p^{\kappa - 1} d\kappa = \frac{1 - p + p \ln p}{p \ln^2 p}
 
 Each power calibrator ``kappa * p ** (kappa - 1)`` is the likelihood ratio of a Beta(kappa, 1)
 alternative against the uniform null, so ``e(p)`` is the likelihood ratio of their uniform

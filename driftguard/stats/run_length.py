@@ -181,7 +181,11 @@ def k_of_m_run_length(k: int, m: int, q: float) -> float:
                 cols.append(index[nxt])
                 vals.append(prob)
     n = len(states)
-    q_matrix = coo_matrix((vals, (rows, cols)), shape=(n, n)).tocsc()
+    entries = (
+        np.asarray(vals),
+        (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)),
+    )
+    q_matrix = coo_matrix(entries, shape=(n, n)).tocsc()
     run = spsolve((identity(n, format="csc") - q_matrix).tocsc(), np.ones(n))
     return float(np.atleast_1d(run)[index[frozenset()]])
 

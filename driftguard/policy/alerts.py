@@ -12,7 +12,8 @@ Examples
 --------
 >>> from driftguard.policy.rules import Policy, Rule
 >>> from driftguard.policy.state import Decision, Evidence
->>> policy = Policy("warn", rules=(Rule("drift", "input_drift", action="rollback"),))
+>>> rule = Rule("drift", "input_drift", false_alarm_every="365d", action="rollback")
+>>> policy = Policy("warn", rules=(rule,))
 >>> ev = Evidence("drift", "input_drift", "fired", "breach", 1, 1, 1, 1, effect="warn",
 ...               fired_at=0.0)
 >>> d = Decision("warn", "warn", "drift fired", ("drift",), ("drift",), (), (ev,), at=0.0)

@@ -13,21 +13,35 @@ Per rule, one evaluation yields a verdict from the matched signals (name glob + 
 - otherwise the window is a *breach* if any sufficient signal breaches (``warn`` too with
   ``trigger: warn``), *ok* if all are ``ok``, else *warn*.
 
-An armed rule appends the verdict to its last-``m`` history and fires when ``k`` breaches are
-in it; firing clears the history and latches the rule. A latched rule never fires again; it
-re-arms after ``clear.ok`` consecutive ok windows (a warn or breach window restarts the count:
-hysteresis on the ok/warn/breach levels).
+An armed rule gathers evidence in one of three ways (:attr:`Rule.method`):
+
+- ``k_of_m`` (a rule with ``confirm`` and no ``false_alarm_every``): the verdict enters its
+  last-``m`` history and the rule fires when ``k`` breaches are in it;
+- ``cusum`` (``false_alarm_every`` without ``confirm``): the window's p-value (Bonferroni over
+  the matched signals that carry one, each data block counted once) moves the CUSUM
+  ``W = max(0, W + ln e(p))`` and the rule fires when ``W`` reaches the threshold that meets
+  the target run length (:mod:`driftguard.stats.run_length`);
+- ``k_of_m_p`` (both): a window with a p-value at most the derived level counts as a breach.
+
+A window without a p-value leaves a p-value rule unchanged. Firing clears the history and
+evidence and latches the rule. A latched rule never fires again; it re-arms after ``clear.ok``
+consecutive ok windows (a warn or breach window restarts the count: hysteresis on the
+ok/warn/breach levels).
 
 Examples
 --------
->>> from driftguard.policy.rules import Confirm, Policy, Rule
->>> policy = Policy("rollback", 600.0, (Rule("d", "input_drift", confirm=Confirm(2, 3),
-...                                            action="rollback"),))
->>> bad = [Signal("input_drift", "drift", 2.0, 1.0, "breach", 500)]
->>> d1, state = decide(policy, bad, PolicyState(), now=0.0)
->>> d2, state = decide(policy, bad, state, now=60.0)
->>> d1.action, d2.action, d2.rules_fired
-('keep', 'rollback', ('d',))
+>>> from driftguard.policy.rules import Policy, Rule
+>>> rule = Rule("d", "input_drift", false_alarm_every="365d", action="rollback")
+>>> policy = Policy("rollback", 600.0, (rule,))
+>>> bad = [Signal("input_drift", "drift", 2.0, 1.0, "breach", 250, p_value=1e-5)]
+>>> actions = []
+>>> for t in range(3):
+...     decision, state = decide(policy, bad, state if t else PolicyState(), now=60.0 * t)
+...     actions.append(decision.action)
+>>> actions, decision.rules_fired
+(['keep', 'keep', 'rollback'], ('d',))
+>>> decision.evidence[0].evidence > decision.evidence[0].evidence_threshold
+True
 """
 
 from __future__ import annotations
@@ -38,10 +52,12 @@ from dataclasses import replace
 
 from driftguard.errors import ConfigurationError
 from driftguard.policy.rules import Policy, Rule
+from driftguard.policy.run_length import RunLength
 from driftguard.policy.state import DECISION_ACTIONS, Decision, Evidence, PolicyState, RuleState
+from driftguard.stats.evidence import bonferroni, cusum_update
 from driftguard.types import Signal
 
-__all__ = ["decide", "window_verdict"]
+__all__ = ["decide", "window_p_value", "window_verdict"]
 
 
 def window_verdict(rule: Rule, signals: Sequence[Signal]) -> tuple[str, tuple[Signal, ...]]:
@@ -65,9 +81,45 @@ def window_verdict(rule: Rule, signals: Sequence[Signal]) -> tuple[str, tuple[Si
     return "warn", ()
 
 
+def window_p_value(
+    rule: Rule, signals: Sequence[Signal], rs: RuleState
+) -> tuple[float | None, tuple[tuple[str, int], ...]]:
+    """The rule's p-value for one evaluation and the data blocks it counts.
+
+    Bonferroni over the matched, sufficient signals carrying a p-value; a signal whose
+    ``block`` was already counted adds nothing. ``None`` when no signal brings new evidence.
+
+    Examples
+    --------
+    >>> rule = Rule("d", "input_drift:*")
+    >>> signals = [Signal("input_drift:a", "drift", 0.3, 0.1, "breach", 500, p_value=0.001),
+    ...            Signal("input_drift:b", "drift", 0.1, 0.1, "ok", 500, p_value=0.4)]
+    >>> window_p_value(rule, signals, RuleState("d"))
+    (0.002, ())
+    """
+    blocks = dict(rs.blocks)
+    found: list[float] = []
+    for s in signals:
+        if not rule.matches(s) or rule.insufficient(s) or s.p_value is None:
+            continue
+        if s.block is not None:
+            if blocks.get(s.name) == s.block:
+                continue
+            blocks[s.name] = s.block
+        found.append(s.p_value)
+    return (bonferroni(found) if found else None), tuple(sorted(blocks.items()))
+
+
 def _evidence(
-    rule: Rule, rs: RuleState, outcome: str, verdict: str, bad: tuple[Signal, ...]
+    rule: Rule,
+    rs: RuleState,
+    outcome: str,
+    verdict: str,
+    bad: tuple[Signal, ...],
+    run: RunLength,
+    p: float | None,
 ) -> Evidence:
+    confirm = rule.k_of_m
     return Evidence(
         rule=rule.name,
         signal=rule.signal,
@@ -75,37 +127,63 @@ def _evidence(
         window=verdict,
         breaches=rs.breaches,
         windows=len(rs.history),
-        k=rule.confirm.k,
-        m=rule.confirm.m,
+        k=confirm.k,
+        m=confirm.m,
         ok_streak=rs.ok_streak,
         clear_ok=rule.clear.ok,
         signals=bad,
         fired_at=rs.fired_at,
+        method=run.method,
+        evidence=rs.evidence if run.method == "cusum" else None,
+        evidence_threshold=run.threshold,
+        p_value=p,
+        run_length=run.windows,
     )
 
 
+def _armed_step(
+    rule: Rule, rs: RuleState, run: RunLength, verdict: str, p: float | None
+) -> tuple[RuleState, bool]:
+    """An armed rule after one evaluated window, and whether it fires now."""
+    if run.method == "k_of_m":
+        if verdict == "insufficient_data":
+            return rs, False
+        rs = replace(rs, history=(*rs.history, verdict == "breach")[-rule.k_of_m.m :])
+        return rs, rs.breaches >= rule.k_of_m.k
+    if p is None:
+        return rs, False
+    if run.method == "cusum":
+        assert run.threshold is not None
+        rs = replace(rs, evidence=float(cusum_update(rs.evidence, p)[0]))
+        return rs, rs.evidence >= run.threshold
+    assert run.level is not None
+    rs = replace(rs, history=(*rs.history, p <= run.level)[-rule.k_of_m.m :])
+    return rs, rs.breaches >= rule.k_of_m.k
+
+
 def _step(
-    rule: Rule, rs: RuleState, signals: Sequence[Signal], now: float
+    rule: Rule, run: RunLength, rs: RuleState, signals: Sequence[Signal], now: float
 ) -> tuple[RuleState, Evidence | None]:
     """Advance one rule by one evaluation."""
     verdict, bad = window_verdict(rule, signals)
-    if verdict == "insufficient_data":
-        pass
-    elif rs.latched:
-        streak = rs.ok_streak + 1 if verdict == "ok" else 0
-        if streak >= rule.clear.ok:
-            ev = _evidence(rule, replace(rs, ok_streak=streak), "rearmed", verdict, bad)
-            return RuleState(rule.name), ev
-        rs = replace(rs, ok_streak=streak)
-    else:
-        rs = replace(rs, history=(*rs.history, verdict == "breach")[-rule.confirm.m :])
-        if rs.breaches >= rule.confirm.k:
-            ev = _evidence(rule, replace(rs, fired_at=now), "fired", verdict, bad)
-            return RuleState(rule.name, latched=True, fired_at=now), ev
+    p: float | None = None
+    if run.method != "k_of_m":
+        p, blocks = window_p_value(rule, signals, rs)
+        rs = replace(rs, blocks=blocks)
     if rs.latched:
-        return rs, _evidence(rule, rs, "latched", verdict, bad)
-    if rs.breaches:
-        return rs, _evidence(rule, rs, "pending", verdict, bad)
+        if verdict != "insufficient_data":
+            streak = rs.ok_streak + 1 if verdict == "ok" else 0
+            if streak >= rule.clear.ok:
+                ev = _evidence(rule, replace(rs, ok_streak=streak), "rearmed", verdict, bad, run, p)
+                return RuleState(rule.name, blocks=rs.blocks), ev
+            rs = replace(rs, ok_streak=streak)
+        return rs, _evidence(rule, rs, "latched", verdict, bad, run, p)
+    rs, fires = _armed_step(rule, rs, run, verdict, p)
+    if fires:
+        ev = _evidence(rule, replace(rs, fired_at=now), "fired", verdict, bad, run, p)
+        return RuleState(rule.name, latched=True, fired_at=now, blocks=rs.blocks), ev
+    if rs.breaches or rs.evidence > 0.0:
+        return rs, _evidence(rule, rs, "pending", verdict, bad, run, p)
     return rs, None
 
 
@@ -124,12 +202,19 @@ def _effect(policy: Policy, rule: Rule, state: PolicyState, now: float) -> tuple
     return "rollback", None
 
 
+def _counted(ev: Evidence) -> str:
+    """What a rule has gathered, in words."""
+    if ev.method == "cusum":
+        return (
+            f"evidence {ev.evidence or 0.0:.1f} of {ev.evidence_threshold or 0.0:.1f} nats "
+            f"(CUSUM of window p-values; false alarm every {ev.run_length or 0.0:.3g} windows)"
+        )
+    return f"{ev.breaches} of the last {ev.windows} evaluated windows breached (k={ev.k}, m={ev.m})"
+
+
 def _sentence(ev: Evidence, cooldown_left: float) -> str:
     if ev.outcome == "fired":
-        text = (
-            f"{ev.rule}: {ev.breaches} of the last {ev.windows} evaluated windows breached "
-            f"(k={ev.k}, m={ev.m}) -> {ev.effect}"
-        )
+        text = f"{ev.rule}: {_counted(ev)} -> {ev.effect}"
         if ev.suppressed_by == "cooldown":
             text += f" (rollback suppressed: cooldown, {cooldown_left:.0f} s left)"
         elif ev.suppressed_by is not None:
@@ -142,6 +227,8 @@ def _sentence(ev: Evidence, cooldown_left: float) -> str:
         )
     if ev.outcome == "rearmed":
         return f"{ev.rule}: re-armed after {ev.ok_streak} consecutive ok windows"
+    if ev.method == "cusum":
+        return f"{ev.rule}: {_counted(ev)}"
     return f"{ev.rule}: {ev.breaches} of {ev.windows} windows breached, needs {ev.k} (m={ev.m})"
 
 
@@ -186,7 +273,7 @@ def decide(
     rule_states: list[RuleState] = []
     evidence: list[Evidence] = []
     for rule in policy.rules:
-        rs, ev = _step(rule, state.rule(rule.name), signals, now)
+        rs, ev = _step(rule, policy.run_length(rule), state.rule(rule.name), signals, now)
         rule_states.append(rs)
         if ev is not None and ev.outcome == "fired":
             effect, why = _effect(policy, rule, state, now)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from driftguard.errors import ConfigurationError
+from driftguard.policy.run_length import Every, parse_every
 
 __all__ = [
     "ACTIONS",
@@ -31,9 +32,12 @@ __all__ = [
     "POLICY_FIELDS",
     "RULE_FIELDS",
     "SEVERITIES",
+    "TRAFFIC_FIELDS",
     "TRIGGERS",
     "check_cooldown",
+    "check_floor",
     "check_int",
+    "check_rate",
     "check_version",
     "type_name",
 ]
@@ -134,6 +138,26 @@ def check_cooldown(value: Any) -> float:
     return float(value)
 
 
+def check_rate(value: Any, what: str) -> float:
+    """``value`` as a probability strictly between 0 and 1."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 < value < 1.0:
+        raise ConfigurationError(f"{what} must be a probability in (0, 1), got {value!r}")
+    return float(value)
+
+
+def check_floor(value: Any) -> Every | None:
+    """A ``false_rollback_floor``: a duration or number of windows, ``0`` for none."""
+    if not isinstance(value, bool) and value in (0, "0", None):
+        return None
+    return parse_every(value, "false_rollback_floor")
+
+
+TRAFFIC_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "rows_per_s": lambda v: v,  # checked together by Traffic
+    "window_rows": lambda v: v,
+}
+
+
 def check_version(value: Any) -> int:
     """The format version, which must be 1."""
     if isinstance(value, bool) or value != 1:
@@ -153,6 +177,8 @@ RULE_FIELDS: dict[str, Callable[[Any], Any]] = {
     "severity": lambda v: None if v is None else _choice(SEVERITIES, "severity")(v),
     "mode": _mode_or_none,
     "description": _description,
+    "false_alarm_every": parse_every,
+    "window_alarm_rate": lambda v: check_rate(v, "window_alarm_rate"),
 }
 """Checker of each rule key; each returns the value or raises ConfigurationError."""
 
@@ -171,5 +197,7 @@ POLICY_FIELDS: dict[str, Callable[[Any], Any]] = {
     "cooldown_s": check_cooldown,
     "rules": lambda v: v,
     "clients": lambda v: v,  # read as ClientPolicy
+    "traffic": lambda v: v,  # read as Traffic
+    "false_rollback_floor": lambda v: check_floor(v),
 }
 """Checker of each top-level key."""

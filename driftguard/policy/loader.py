@@ -33,8 +33,15 @@ import yaml
 
 from driftguard.errors import ConfigurationError, PolicyError
 from driftguard.policy.clients import CLIENT_FIELDS, ClientPolicy
-from driftguard.policy.fields import CLEAR_FIELDS, CONFIRM_FIELDS, POLICY_FIELDS, RULE_FIELDS
+from driftguard.policy.fields import (
+    CLEAR_FIELDS,
+    CONFIRM_FIELDS,
+    POLICY_FIELDS,
+    RULE_FIELDS,
+    TRAFFIC_FIELDS,
+)
 from driftguard.policy.rules import Clear, Confirm, Policy, Rule
+from driftguard.policy.run_length import Traffic
 
 __all__ = ["DEFAULT_POLICY", "default_policy", "load_policy", "parse_policy"]
 
@@ -55,6 +62,7 @@ class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
         self._constructor = yaml.SafeLoader("")
+        self._rule_lines: dict[str, int] = {}
 
     def fail(self, node: yaml.Node | int, problem: str) -> PolicyError:
         line = node if isinstance(node, int) else _line(node)
@@ -131,6 +139,15 @@ class _Reader:
         except ConfigurationError as exc:  # pragma: no cover - every field was checked above
             raise self.fail(node, str(exc)) from None
 
+    def traffic(self, node: yaml.Node, line: int) -> Traffic:
+        values = self.mapping(
+            node, "traffic", TRAFFIC_FIELDS, required=("rows_per_s", "window_rows"), line=line
+        )
+        try:
+            return Traffic(**values)
+        except ConfigurationError as exc:
+            raise self.fail(line, str(exc)) from None
+
     def clients(self, node: yaml.Node, line: int) -> ClientPolicy:
         return ClientPolicy(**self.mapping(node, "clients", CLIENT_FIELDS, line=line))
 
@@ -147,6 +164,7 @@ class _Reader:
                 )
             seen[rule.name] = _line(item)
             rules.append(rule)
+        self._rule_lines = seen
         return tuple(rules)
 
     def policy(self, root: yaml.Node | None) -> Policy:
@@ -157,9 +175,13 @@ class _Reader:
             "the policy",
             POLICY_FIELDS,
             required=_REQUIRED_TOP,
-            nested={"rules": self.rules, "clients": self.clients},
+            nested={"rules": self.rules, "clients": self.clients, "traffic": self.traffic},
         )
-        return Policy(source=self.source, **values)
+        try:
+            return Policy(source=self.source, **values)
+        except ConfigurationError as exc:
+            named = [n for n in self._rule_lines if str(exc).startswith(f"rule {n!r}")]
+            raise self.fail(self._rule_lines[named[0]] if named else 1, str(exc)) from None
 
 
 def parse_policy(text: str, source: str = "<string>") -> Policy:

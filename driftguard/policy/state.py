@@ -45,6 +45,11 @@ class RuleState:
         Consecutive ``ok`` windows while latched.
     fired_at : float or None
         When the rule last fired (while latched).
+    evidence : float
+        CUSUM statistic of a sequential rule (nats of evidence against "no change" gathered
+        since it was last zero); 0 for k-of-m rules.
+    blocks : tuple of (str, int)
+        Per signal name, the last data block whose p-value was counted.
 
     Examples
     --------
@@ -57,6 +62,8 @@ class RuleState:
     latched: bool = False
     ok_streak: int = 0
     fired_at: float | None = None
+    evidence: float = 0.0
+    blocks: tuple[tuple[str, int], ...] = ()
 
     @property
     def breaches(self) -> int:
@@ -71,6 +78,8 @@ class RuleState:
             "latched": self.latched,
             "ok_streak": self.ok_streak,
             "fired_at": self.fired_at,
+            "evidence": self.evidence,
+            "blocks": [[name, block] for name, block in self.blocks],
         }
 
 
@@ -91,7 +100,7 @@ class PolicyState:
     Examples
     --------
     >>> PolicyState().rule("x")
-    RuleState(name='x', history=(), latched=False, ok_streak=0, fired_at=None)
+    RuleState(name='x', history=(), latched=False, ok_streak=0, fired_at=None, evidence=0.0, blocks=())
     """
 
     rules: tuple[RuleState, ...] = ()
@@ -108,10 +117,13 @@ class PolicyState:
     def record_rollback(self, at: float) -> PolicyState:
         """State after a rollback at ``at`` (e.g. a manual one): starts the cooldown.
 
-        Histories of armed rules are cleared (they judged the version rolled away from);
-        latched rules stay latched until the restored version shows ``clear.ok`` ok windows.
+        Histories and evidence of armed rules are cleared (they judged the version rolled away
+        from); latched rules stay latched until the restored version shows ``clear.ok`` ok
+        windows.
         """
-        cleared = tuple(rs if rs.latched else replace(rs, history=()) for rs in self.rules)
+        cleared = tuple(
+            rs if rs.latched else replace(rs, history=(), evidence=0.0) for rs in self.rules
+        )
         return replace(self, rules=cleared, last_rollback_at=float(at))
 
     def reset(self) -> PolicyState:
@@ -149,6 +161,8 @@ class PolicyState:
                     latched=bool(r["latched"]),
                     ok_streak=int(r["ok_streak"]),
                     fired_at=None if r["fired_at"] is None else float(r["fired_at"]),
+                    evidence=float(r.get("evidence", 0.0)),
+                    blocks=tuple((str(n), int(b)) for n, b in r.get("blocks", ())),
                 )
                 for r in data["rules"]
             )
@@ -186,6 +200,14 @@ class Evidence:
         The matched signals that counted as breaches in this window.
     fired_at : float or None
         When the rule fired (while latched).
+    method : str
+        ``cusum``, ``k_of_m_p`` or ``k_of_m`` (see :attr:`Rule.method`).
+    evidence, evidence_threshold : float or None
+        A CUSUM rule's statistic after this window and the threshold it fires at (nats).
+    p_value : float or None
+        This window's p-value as the rule counted it (Bonferroni over its signals).
+    run_length : float or None
+        The rule's run length to a false decision under no change (windows).
 
     Examples
     --------
@@ -207,6 +229,11 @@ class Evidence:
     suppressed_by: str | None = None
     signals: tuple[Signal, ...] = ()
     fired_at: float | None = None
+    method: str = "k_of_m"
+    evidence: float | None = None
+    evidence_threshold: float | None = None
+    p_value: float | None = None
+    run_length: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields."""
@@ -225,6 +252,11 @@ class Evidence:
             "suppressed_by": self.suppressed_by,
             "signals": [s.to_dict() for s in self.signals],
             "fired_at": self.fired_at,
+            "method": self.method,
+            "evidence": self.evidence,
+            "evidence_threshold": self.evidence_threshold,
+            "p_value": self.p_value,
+            "run_length": self.run_length,
         }
 
 

@@ -36,7 +36,7 @@ import numpy.typing as npt
 
 from driftguard.errors import ConfigurationError
 
-__all__ = ["P_FLOOR", "bonferroni", "log_e_values", "p_from_log_e"]
+__all__ = ["P_FLOOR", "bonferroni", "cusum_update", "log_e_values", "p_from_log_e"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -91,6 +91,19 @@ def p_from_log_e(log_e: npt.ArrayLike) -> FloatArray:
         hi = np.where(above, mid, hi)
         lo = np.where(above, lo, mid)
     return np.asarray(np.where(target <= np.log(0.5), 1.0, np.exp(-hi)), dtype=np.float64)
+
+
+def cusum_update(statistic: npt.ArrayLike, p: npt.ArrayLike) -> FloatArray:
+    """One CUSUM step per element: ``max(0, statistic + ln e(p))`` (nats).
+
+    Examples
+    --------
+    >>> w = cusum_update(0.0, 1e-3)
+    >>> [round(float(x), 2) for x in (w[0], cusum_update(w, 1.0)[0])]
+    [3.04, 2.35]
+    """
+    step = np.asarray(statistic, dtype=np.float64) + log_e_values(p)
+    return np.asarray(np.maximum(step, 0.0), dtype=np.float64)
 
 
 def bonferroni(p_values: Iterable[float]) -> float:

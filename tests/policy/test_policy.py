@@ -42,7 +42,7 @@ def sig(status: str, name: str = "input_drift", kind: str = "drift", samples: in
 def one_rule(mode: str = "rollback", cooldown_s: float = 3600.0, **kw: object) -> Policy:
     fields: dict[str, object] = {"name": "drift", "signal": "input_drift", "action": "rollback"}
     fields.update(kw)
-    return Policy(mode, cooldown_s, (Rule(**fields),))  # type: ignore[arg-type]
+    return Policy(mode, cooldown_s, (Rule(**fields),), false_rollback_floor=None)  # type: ignore[arg-type]
 
 
 def run(
@@ -279,7 +279,7 @@ def test_a_rollback_clears_the_history_of_other_rules() -> None:
         Rule("fast", "input_drift", confirm=Confirm(1, 1), action="rollback"),
         Rule("slow", "input_drift:*", confirm=Confirm(2, 3), action="rollback"),
     )
-    policy = Policy("rollback", 60.0, rules)
+    policy = Policy("rollback", 60.0, rules, false_rollback_floor=None)
     signals = [sig("ok"), sig("breach", name="input_drift:age")]
     _, state = decide(policy, signals, PolicyState(), now=0.0)
     assert state.rule("slow").breaches == 1
@@ -308,10 +308,15 @@ def test_modes(mode: str, action: str, suppressed: str | None) -> None:
 def test_notify_rules_warn_and_rule_modes_only_cap(mode: str, action: str) -> None:
     policy = one_rule(mode="rollback", confirm=Confirm(1, 1), action="notify")
     assert run(policy, ["breach"])[0][0].action == "warn"
-    rule_mode = Policy("rollback", 0.0, (Rule("d", "input_drift", action="rollback", mode=mode),))
+    rule_mode = Policy(
+        "rollback",
+        0.0,
+        (Rule("d", "input_drift", action="rollback", mode=mode),),
+        false_rollback_floor=None,
+    )
     assert run(rule_mode, ["breach"])[0][0].action == action
     loud = Rule("d", "input_drift", action="rollback", mode="rollback")
-    assert run(Policy("observe", 0.0, (loud,)), ["breach"])[0][0].action == "keep"
+    assert run(Policy("observe", 0.0, (loud,), false_rollback_floor=None), ["breach"])[0][0].action == "keep"
 
 
 def test_the_same_window_is_counted_once() -> None:

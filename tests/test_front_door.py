@@ -122,7 +122,8 @@ def _report(*, drift: bool) -> DriftReport:
         FeatureDrift("age", "wasserstein", 0.31, 0.08, 0.001, 0.002, 0.1, drift),
         FeatureDrift("plan", "psi", 0.02, 0.05, 0.6, 0.6, 0.1, False),
     )
-    return DriftReport(500, 0.05, "holm", 3.9 if drift else 0.4, 1.3, 0.01, drift, features)
+    p_value = 1e-5 if drift else 0.4
+    return DriftReport(500, 0.05, "holm", 3.9 if drift else 0.4, 1.3, p_value, drift, features)
 
 
 @pytest.mark.parametrize("drift", [True, False])
@@ -154,7 +155,7 @@ def test_report_signals_equal_the_guards(drift: bool) -> None:
 def test_report_signals_feed_decide_like_the_guards() -> None:
     policy = driftguard.default_policy()
     state = driftguard.PolicyState()
-    for minute in range(3):  # the default input-drift rule confirms 3 breaches of 5 windows
+    for minute in range(3):  # the default input-drift CUSUM: 3 windows at p = 1e-5 each
         signals = _report(drift=True).signals()
         decision, state = driftguard.decide(policy, signals, state, now=60.0 * minute)
     assert decision.action == "rollback"

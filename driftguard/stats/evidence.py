@@ -100,7 +100,7 @@ def cusum_update(statistic: npt.ArrayLike, p: npt.ArrayLike) -> FloatArray:
     --------
     >>> w = cusum_update(0.0, 1e-3)
     >>> [round(float(x), 2) for x in (w[0], cusum_update(w, 1.0)[0])]
-    [3.04, 2.35]
+    [3.03, 2.34]
     """
     step = np.asarray(statistic, dtype=np.float64) + log_e_values(p)
     return np.asarray(np.maximum(step, 0.0), dtype=np.float64)

@@ -192,7 +192,9 @@ def test_signal_shape(detector) -> None:
     assert ok.samples == 50
     assert ok.value == pytest.approx(detector.peak_)
     assert ok.value < ok.threshold
-    assert set(ok.to_dict()) == {"name", "kind", "value", "threshold", "status", "samples"}
+    assert set(ok.to_dict()) == {
+        "name", "kind", "value", "threshold", "status", "samples", "p_value", "block"
+    }
 
 
 def test_fits_on_a_reference_profile_and_skips_categorical_features() -> None:

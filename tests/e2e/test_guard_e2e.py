@@ -44,6 +44,7 @@ def write_policy(tmp_path: Path, *, min_samples: int, k: int, m: int, extra: str
 version: 1
 mode: rollback
 cooldown_s: 3600
+false_rollback_floor: 0   # fast k-of-m rollback rules on purpose: the mechanics under test
 rules:
   - name: {RULE}
     signal: input_drift

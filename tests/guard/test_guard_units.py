@@ -53,6 +53,7 @@ def write_policy(
 version: 1
 mode: {mode}
 cooldown_s: {cooldown_s}
+false_rollback_floor: 0   # fast k-of-m rollback rules on purpose: the mechanics under test
 rules:
   - name: {RULE}
     signal: input_drift

@@ -18,9 +18,11 @@ Examples
 
 from driftguard.policy.alerts import alert_payload, fingerprint, rfc3339
 from driftguard.policy.clients import CLIENT_ACTIONS, ClientPolicy
-from driftguard.policy.decide import decide, window_verdict
+from driftguard.policy.decide import decide, window_p_value, window_verdict
 from driftguard.policy.loader import default_policy, load_policy, parse_policy
 from driftguard.policy.rules import Clear, Confirm, Policy, Rule
+from driftguard.policy.run_length import Every, RunLength, Traffic, format_duration, parse_every
+from driftguard.policy.standing import RuleStanding, standings
 from driftguard.policy.state import Decision, Evidence, PolicyState, RuleState
 
 __all__ = [
@@ -29,17 +31,25 @@ __all__ = [
     "ClientPolicy",
     "Confirm",
     "Decision",
+    "Every",
     "Evidence",
     "Policy",
     "PolicyState",
     "Rule",
+    "RuleStanding",
     "RuleState",
+    "RunLength",
+    "Traffic",
     "alert_payload",
     "decide",
     "default_policy",
     "fingerprint",
+    "format_duration",
     "load_policy",
+    "parse_every",
     "parse_policy",
     "rfc3339",
+    "standings",
+    "window_p_value",
     "window_verdict",
 ]

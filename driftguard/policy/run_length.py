@@ -61,7 +61,7 @@ class Every:
             raise ConfigurationError("a run length is either in windows or in time")
 
     def windows(self, traffic: Traffic) -> float:
-        """This run length in windows at ``traffic``."""
+        """The run length in windows at ``traffic``."""
         if self.windows_ is not None:
             return self.windows_
         assert self.seconds is not None
@@ -92,11 +92,10 @@ def parse_every(value: Any, what: str = "false_alarm_every") -> Every:
     --------
     >>> parse_every(5000).windows_
     5000.0
-    >>> parse_every("soon")
+    >>> parse_every("soon")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    driftguard.errors.ConfigurationError: false_alarm_every must be a duration such as 365d, \
-12h, 30m or a number of windows such as '2000 windows'; got 'soon'
+    driftguard.errors.ConfigurationError: false_alarm_every must be a duration such as 365d, ...
     """
     if isinstance(value, bool):
         raise ConfigurationError(f"{what} must be a duration or a number of windows, got {value}")

@@ -99,8 +99,9 @@ class PolicyState:
 
     Examples
     --------
-    >>> PolicyState().rule("x")
-    RuleState(name='x', history=(), latched=False, ok_streak=0, fired_at=None, evidence=0.0, blocks=())
+    >>> PolicyState().rule("x")  # doctest: +NORMALIZE_WHITESPACE
+    RuleState(name='x', history=(), latched=False, ok_streak=0, fired_at=None,
+              evidence=0.0, blocks=())
     """
 
     rules: tuple[RuleState, ...] = ()

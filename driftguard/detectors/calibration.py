@@ -22,6 +22,16 @@ realised accuracy; it breaches when its whole Wilson band lies below
 ``alpha = 0.01``, looking every 100 labels up to 1000 raises the false-alarm rate to a few per
 cent (``driftguard bench guard`` measures it), which the policy's k-of-m rule absorbs.
 
+**Evidence for sequential rules.** Besides the rolling buffer, the labels are cut into
+consecutive disjoint blocks of ``block_labels`` labels (:mod:`driftguard.detectors.blocks`).
+Each complete block gets the randomised exact binomial p-value of its correct predictions
+against "no change" (accuracy equal to ``reference_accuracy``): ``P(X < x) + U P(X = x)`` with
+``X ~ Binomial(block_labels, reference_accuracy)`` and ``U`` uniform, drawn from ``seed`` and the
+block number. It is exactly uniform when accuracy did not change (randomisation is the standard
+remedy of discrete tests and keeps the run length of a sequential rule exact) and conservative
+when accuracy rose; the ``accuracy`` signal carries the p-value and number of the latest complete
+block. Without a ``reference_accuracy`` there is no p-value.
+
 Examples
 --------
 >>> import numpy as np
@@ -43,6 +53,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from driftguard.detectors.blocks import BinomialTail, BlockEvidence
 from driftguard.detectors.calibration_stats import (
     STATISTICS,
     CalibrationCheck,
@@ -140,7 +151,11 @@ class CalibrationMonitor:
     band_level : float
         Coverage of the Wilson band of the realised accuracy.
     seed : int
-        Seed of the resampling; the same rows always get the same thresholds.
+        Seed of the resampling and of the randomisation of the accuracy p-values; the same
+        rows always get the same thresholds and p-values.
+    block_labels : int or None
+        Labels per disjoint evidence block of the ``accuracy`` p-value (``None``:
+        ``min_labels``).
 
     Examples
     --------
@@ -149,6 +164,10 @@ class CalibrationMonitor:
     >>> mon = mon.update(np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]), [0, 1, 1])
     >>> [s.name for s in mon.signals()]
     ['ece', 'ece_equal_mass', 'mce', 'brier', 'nll', 'accuracy']
+    >>> mon = CalibrationMonitor(min_labels=2, n_resamples=99, reference_accuracy=0.9)
+    >>> mon = mon.update(np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]), [0, 1, 1])
+    >>> mon.signals()[-1].block  # labels 1 and 2 (both right); the third waits for a partner
+    1
     """
 
     def __init__(
@@ -162,6 +181,7 @@ class CalibrationMonitor:
         max_accuracy_drop: float = 0.05,
         band_level: float = 0.95,
         seed: int = 0,
+        block_labels: int | None = None,
     ) -> None:
         if n_bins < 1:
             raise ConfigurationError(f"n_bins must be a positive integer, got {n_bins}")
@@ -192,11 +212,25 @@ class CalibrationMonitor:
         self.reference_accuracy = reference_accuracy
         self.max_accuracy_drop = max_accuracy_drop
         self.band_level = band_level
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ConfigurationError(f"seed must be a non-negative integer, got {seed!r}")
+        if block_labels is not None and (
+            isinstance(block_labels, bool) or not isinstance(block_labels, int) or block_labels < 1
+        ):
+            raise ConfigurationError(
+                f"block_labels must be a positive integer, got {block_labels!r}"
+            )
         self.seed = seed
+        self.block_labels = block_labels
         self.probabilities_: FloatArray = np.empty((0, 0), dtype=np.float64)
         self.labels_: IntArray = np.empty(0, dtype=np.int64)
         self.n_classes_: int | None = None
         self.n_seen_ = 0
+        self.evidence_: BlockEvidence | None = None
+        if reference_accuracy is not None:
+            size = min_labels if block_labels is None else block_labels
+            test = BinomialTail(reference_accuracy, "lower", seed, "accuracy")
+            self.evidence_ = BlockEvidence(size, test)
         self._lock = threading.Lock()
 
     def get_params(self) -> dict[str, Any]:
@@ -219,6 +253,8 @@ class CalibrationMonitor:
             self.probabilities_ = np.concatenate([self.probabilities_, p])[-self.max_labels :]
             self.labels_ = np.concatenate([self.labels_, y])[-self.max_labels :]
             self.n_seen_ += int(y.shape[0])
+            if self.evidence_ is not None:
+                self.evidence_.add(p.argmax(axis=1) == y)
         return self
 
     def score(self) -> CalibrationReport:
@@ -247,7 +283,11 @@ class CalibrationMonitor:
         )
 
     def signals(self) -> tuple[Signal, ...]:
-        """``ece`` (can breach), four ``warn``-only statistics and the realised ``accuracy``."""
+        """``ece`` (can breach), four ``warn``-only statistics and the realised ``accuracy``.
+
+        ``accuracy`` carries the p-value and number of the latest complete evidence block from
+        ``min_labels`` labels on.
+        """
         names = ("ece", "ece_equal_mass", "mce", "brier", "nll")
         floor = None
         if self.reference_accuracy is not None:
@@ -271,5 +311,18 @@ class CalibrationMonitor:
             out.append(Signal(name, "calibration", check.value, check.threshold, status, n))
         low_band = floor is not None and report.accuracy_high < floor
         status = "breach" if low_band else "ok"
-        out.append(Signal("accuracy", "performance", report.accuracy, floor, status, n))
+        latest = None if self.evidence_ is None else self.evidence_.latest_
+        p_value, block = (None, None) if latest is None else latest
+        out.append(
+            Signal(
+                "accuracy",
+                "performance",
+                report.accuracy,
+                floor,
+                status,
+                n,
+                p_value=p_value,
+                block=block,
+            )
+        )
         return tuple(out)

@@ -27,6 +27,17 @@ confidence (from the checkpoint's test metrics) as the informational ``mean_conf
 signal: ``warn`` when the shift is both significant (a two-sided z-test at ``alpha``) and at
 least ``max_confidence_shift``, never ``breach``.
 
+**Evidence for sequential rules.** Besides the rolling buffer, the served rows are cut into
+consecutive disjoint blocks of ``block_rows`` rows (:mod:`driftguard.detectors.blocks`). Each
+complete block gets a p-value of "its mean top-label confidence did not fall below
+``reference_confidence``" (one-sided: a drop of confidence is a drop of estimated accuracy;
+Student t with Hall's skewness correction, :func:`~driftguard.detectors.blocks.mean_drop_p_value`),
+and ``estimated_accuracy`` carries the p-value and number of the latest complete block. When
+nothing changed the served confidences follow the law of the checkpoint's test set, so the
+p-value is uniform, or conservative when confidence rose. The reference mean is itself an
+estimate from a finite test set: its error is shared by every block, so the test set should be
+much larger than a block.
+
 Examples
 --------
 >>> import numpy as np
@@ -49,6 +60,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from driftguard.detectors.blocks import BlockEvidence, MeanDrop
 from driftguard.detectors.protocol import constructor_params
 from driftguard.errors import ConfigurationError, EmptyDataError
 from driftguard.types import Signal
@@ -187,6 +199,9 @@ class PerformanceEstimator:
         Mean top-label confidence on the checkpoint's test set (``None``: no shift signal).
     max_confidence_shift : float
         Smallest shift of the mean confidence worth a warning.
+    block_rows : int or None
+        Rows per disjoint evidence block (``None``: ``min_rows``); needs a
+        ``reference_confidence``, else ``estimated_accuracy`` carries no p-value.
 
     Examples
     --------
@@ -196,6 +211,8 @@ class PerformanceEstimator:
     2
     >>> [s.status for s in est.signals()]
     ['ok', 'warn']
+    >>> est.signals()[0].block, round(est.signals()[0].p_value, 3)  # block 1: rows 1 and 2
+    (1, 0.955)
     """
 
     def __init__(
@@ -208,6 +225,7 @@ class PerformanceEstimator:
         max_accuracy_drop: float = 0.05,
         reference_confidence: float | None = None,
         max_confidence_shift: float = 0.05,
+        block_rows: int | None = None,
     ) -> None:
         _check_unit("alpha", alpha)
         _check_unit("band_level", band_level)
@@ -221,6 +239,10 @@ class PerformanceEstimator:
                 raise ConfigurationError(f"{name} must lie in [0, 1], got {ref}")
         if not 0.0 <= max_accuracy_drop < 1.0 or not 0.0 <= max_confidence_shift < 1.0:
             raise ConfigurationError("max_accuracy_drop and max_confidence_shift must be in [0, 1)")
+        if block_rows is not None and (
+            isinstance(block_rows, bool) or not isinstance(block_rows, int) or block_rows < 2
+        ):
+            raise ConfigurationError(f"block_rows must be an integer >= 2, got {block_rows!r}")
         self.alpha = alpha
         self.band_level = band_level
         self.min_rows = min_rows
@@ -229,8 +251,13 @@ class PerformanceEstimator:
         self.max_accuracy_drop = max_accuracy_drop
         self.reference_confidence = reference_confidence
         self.max_confidence_shift = max_confidence_shift
+        self.block_rows = block_rows
         self.confidence_: FloatArray = np.empty(0, dtype=np.float64)
         self.n_seen_ = 0
+        self.evidence_: BlockEvidence | None = None
+        if reference_confidence is not None:
+            size = min_rows if block_rows is None else block_rows
+            self.evidence_ = BlockEvidence(size, MeanDrop(reference_confidence))
         self._lock = threading.Lock()
 
     def get_params(self) -> dict[str, Any]:
@@ -248,6 +275,8 @@ class PerformanceEstimator:
         with self._lock:
             self.confidence_ = np.concatenate([self.confidence_, confidence])[-self.max_rows :]
             self.n_seen_ += int(confidence.shape[0])
+            if self.evidence_ is not None:
+                self.evidence_.add(confidence)
         return self
 
     def estimate(self, calibration: Signal | None = None) -> PerformanceEstimate:
@@ -280,7 +309,11 @@ class PerformanceEstimator:
         )
 
     def signals(self, calibration: Signal | None = None) -> tuple[Signal, Signal]:
-        """``estimated_accuracy`` (kind performance) and ``mean_confidence_shift`` (kind drift)."""
+        """``estimated_accuracy`` (kind performance) and ``mean_confidence_shift`` (kind drift).
+
+        ``estimated_accuracy`` carries the p-value and number of the latest complete evidence
+        block while it has a value (none while unreliable or below ``min_rows``).
+        """
         floor = None
         if self.reference_accuracy is not None:
             floor = self.reference_accuracy - self.max_accuracy_drop
@@ -298,8 +331,17 @@ class PerformanceEstimator:
         else:
             low_band = floor is not None and est.high < floor
             status = "breach" if low_band else "ok"
+            latest = None if self.evidence_ is None else self.evidence_.latest_
+            p_value, block = (None, None) if latest is None else latest
             accuracy = Signal(
-                "estimated_accuracy", "performance", est.estimated_accuracy, floor, status, n
+                "estimated_accuracy",
+                "performance",
+                est.estimated_accuracy,
+                floor,
+                status,
+                n,
+                p_value=p_value,
+                block=block,
             )
         if est.confidence_shift is None or est.shift_threshold is None:
             shift = Signal("mean_confidence_shift", "drift", None, None, "insufficient_data", n)

@@ -7,6 +7,14 @@ predicted class. The ``shadow_disagreement`` signal (kind ``regression``) breach
 lower end of the Wilson 95% interval of the disagreement rate exceeds ``max_disagreement``,
 so a bad promotion is caught before labels arrive.
 
+**Evidence for sequential rules.** The compared rows are also cut into consecutive disjoint
+blocks of ``block_rows`` rows (:mod:`driftguard.detectors.blocks`); each complete block gets the
+randomised exact binomial p-value of its disagreements against "the rate is at most
+``max_disagreement``": ``P(X > x) + U P(X = x)`` with ``X ~ Binomial(block_rows,
+max_disagreement)`` and ``U`` uniform, drawn from ``seed`` and the block number. It is exactly
+uniform at the boundary rate and conservative below it; the signal carries the p-value and
+number of the latest complete block.
+
 :class:`Shadow` keeps the common detector contract
 (:class:`~driftguard.detectors.protocol.Detector`): :meth:`Shadow.update` offers and scores a
 batch at once (the service splits that into :meth:`~Shadow.offer` on the request path and
@@ -23,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from driftguard.detectors import constructor_params, wilson_interval
+from driftguard.detectors.blocks import BinomialTail, BlockEvidence
 from driftguard.errors import ConfigurationError, DriftguardError
 from driftguard.schema.validation import ValidatedBatch
 from driftguard.serving.loaded import LoadedModel
@@ -50,6 +59,10 @@ class Shadow:
         Rows before the signal leaves ``insufficient_data``.
     queue_rows : int, default 10_000
         Bound of the queue; more rows are dropped and counted.
+    block_rows : int or None, default None
+        Compared rows per disjoint evidence block (``None``: ``min_rows``).
+    seed : int, default 0
+        Seed of the randomisation of the block p-values.
 
     Examples
     --------
@@ -61,8 +74,9 @@ class Shadow:
     ...         return np.tile([0.9, 0.1], (batch.n_rows, 1))
     >>> shadow = Shadow(Previous(), 2, ("no", "yes"), min_rows=2)
     >>> batch = ValidatedBatch({}, 3)
-    >>> shadow.update(batch, np.array([[0.8, 0.2], [0.3, 0.7], [0.6, 0.4]])).signals()[0].value
-    0.3333333333333333
+    >>> signal = shadow.update(batch, np.array([[0.8, 0.2], [0.3, 0.7], [0.6, 0.4]])).signal()
+    >>> signal.value, signal.block  # block 1: the first two rows
+    (0.3333333333333333, 1)
     """
 
     def __init__(
@@ -74,9 +88,17 @@ class Shadow:
         max_disagreement: float = 0.1,
         min_rows: int = 200,
         queue_rows: int = 10_000,
+        block_rows: int | None = None,
+        seed: int = 0,
     ) -> None:
         if not 0.0 < max_disagreement < 1.0:
             raise ConfigurationError(f"max_disagreement must be in (0, 1), got {max_disagreement}")
+        if block_rows is not None and (
+            isinstance(block_rows, bool) or not isinstance(block_rows, int) or block_rows < 1
+        ):
+            raise ConfigurationError(f"block_rows must be a positive integer, got {block_rows!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ConfigurationError(f"seed must be a non-negative integer, got {seed!r}")
         self.previous = previous
         self.current_version = current_version
         self.current_labels = current_labels
@@ -84,6 +106,8 @@ class Shadow:
         self.max_disagreement = max_disagreement
         self.min_rows = min_rows
         self.queue_rows = queue_rows
+        self.block_rows = block_rows
+        self.seed = seed
         self._queue: list[tuple[ValidatedBatch, npt.NDArray[np.float64]]] = []
         self._queued = 0
         self._lock = threading.Lock()
@@ -91,6 +115,9 @@ class Shadow:
         self.disagreed_ = 0
         self.dropped_ = 0
         self.error_: str | None = None
+        test = BinomialTail(max_disagreement, "upper", seed, "shadow_disagreement")
+        size = min_rows if block_rows is None else block_rows
+        self.evidence_ = BlockEvidence(max(size, 1), test)
 
     def get_params(self) -> dict[str, Any]:
         """The constructor arguments, verbatim (see :class:`~driftguard.detectors.Detector`)."""
@@ -137,19 +164,28 @@ class Shadow:
                 break
             ours = np.asarray(self.previous.labels)[theirs.argmax(axis=1)]
             mine = np.asarray(self.current_labels)[proba.argmax(axis=1)]
-            self.disagreed_ += int((ours != mine).sum())
+            differ = ours != mine
+            self.disagreed_ += int(differ.sum())
+            self.evidence_.add(differ)
             self.compared_ += batch.n_rows
             done += batch.n_rows
         return done
 
     def signal(self) -> Signal:
-        """``shadow_disagreement`` of the promoted version against the previous one."""
+        """``shadow_disagreement`` of the promoted version against the previous one.
+
+        It carries the p-value and number of the latest complete evidence block unless its
+        status is ``insufficient_data``.
+        """
         rate = self.disagreed_ / self.compared_ if self.compared_ else None
+        latest = self.evidence_.latest_
         if self.error_ is not None or self.compared_ < self.min_rows:
             status = "insufficient_data"
+            latest = None
         else:
             low, _ = wilson_interval(self.disagreed_, self.compared_)
             status = "breach" if low > self.max_disagreement else "ok"
+        p_value, block = (None, None) if latest is None else latest
         return Signal(
             f"shadow_disagreement:v{self.previous.version}",
             "regression",
@@ -157,4 +193,6 @@ class Shadow:
             self.max_disagreement,
             status,
             self.compared_,
+            p_value=p_value,
+            block=block,
         )

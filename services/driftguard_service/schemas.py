@@ -198,7 +198,7 @@ class AuditEntry(BaseModel):
 
 
 class Signal(BaseModel):
-    """One monitoring signal."""
+    """One monitoring signal (:class:`driftguard.types.Signal`)."""
 
     name: str
     kind: str
@@ -206,6 +206,15 @@ class Signal(BaseModel):
     threshold: float | None
     status: str
     samples: int
+    p_value: float | None = Field(
+        default=None,
+        description="Evidence against 'no change' for sequential rules (uniform when nothing "
+        "changed), resting on data no earlier p-value of this signal used",
+    )
+    block: int | None = Field(
+        default=None,
+        description="Number of the disjoint block of data p_value rests on (counted once)",
+    )
 
 
 class SignalsResponse(BaseModel):

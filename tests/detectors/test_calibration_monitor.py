@@ -13,6 +13,7 @@ import time
 import numpy as np
 import numpy.typing as npt
 import pytest
+from scipy import stats
 from scipy.stats import binomtest
 from sklearn.metrics import brier_score_loss, log_loss
 
@@ -23,6 +24,7 @@ from driftguard.detectors import (
     calibration_statistics,
     wilson_interval,
 )
+from driftguard.detectors.blocks import binomial_p_value, block_uniform, mean_drop_p_value
 from driftguard.detectors.calibration_stats import (
     ReliabilityBins,
     label_terms,
@@ -357,3 +359,164 @@ def test_bench_result_table() -> None:
     for label in ("false alarm at 500 labels", "alarm within 1000 labels", "looking every 100"):
         assert label in text
     assert result.to_dict()["seed"] == 1
+
+
+# --- evidence blocks for sequential rules ---------------------------------------------------
+
+
+def _rows_with_confidence(confidence: npt.NDArray[np.float64], k: int = 3) -> Probs:
+    """Probability rows whose top-label confidence is ``confidence`` (the rest spread evenly)."""
+    rest = (1.0 - confidence) / (k - 1)
+    p = np.repeat(rest[:, None], k, axis=1)
+    p[:, 0] = confidence
+    return p
+
+
+def _confidences(g: np.random.Generator, n: int) -> npt.NDArray[np.float64]:
+    """Confidences of a good 3-class model: Beta(8, 1.5), clipped to [1/3, 1] (left-skewed)."""
+    return np.clip(g.beta(8.0, 1.5, size=n), 1.0 / 3.0, 1.0)
+
+
+#: Exact mean of Beta(8, 1.5) clipped to [1/3, 1]: the reference confidence under no change.
+REFERENCE_CONFIDENCE = float(
+    (1 / 3) * stats.beta.cdf(1 / 3, 8.0, 1.5) + 8.0 / 9.5 * (1.0 - stats.beta.cdf(1 / 3, 9.0, 1.5))
+)
+
+
+def test_estimated_accuracy_p_value_rests_on_the_latest_complete_block() -> None:
+    g = np.random.default_rng(20)
+    c = _confidences(g, 260)
+    est = PerformanceEstimator(min_rows=50, block_rows=100, reference_confidence=0.8)
+    assert est.get_params()["block_rows"] == 100
+    est.update(_rows_with_confidence(c[:60]))
+    accuracy = est.signals()[0]
+    assert accuracy.value is not None
+    assert (accuracy.p_value, accuracy.block) == (None, None)  # no complete block yet
+    est.update(_rows_with_confidence(c[60:100]))
+    assert est.signals()[0].block == 1
+    assert est.signals()[0].p_value == mean_drop_p_value(c[:100], 0.8)
+    est.update(_rows_with_confidence(c[100:260]))
+    first = est.signals()[0]
+    assert (first.p_value, first.block) == (mean_drop_p_value(c[100:200], 0.8), 2)
+    assert all(est.signals()[0] == first for _ in range(5))  # looking again changes nothing
+    assert est.signals()[1].p_value is None  # the shift signal carries no evidence
+    # block_rows defaults to min_rows; without a reference confidence there is no p-value
+    default = PerformanceEstimator(min_rows=50, reference_confidence=0.8)
+    assert default.block_rows is None
+    assert default.update(_rows_with_confidence(c[:50])).signals()[0].block == 1
+    bare = PerformanceEstimator(min_rows=50).update(_rows_with_confidence(c))
+    assert (bare.signals()[0].p_value, bare.signals()[0].block) == (None, None)
+
+
+def test_estimated_accuracy_has_no_p_value_while_unreliable_or_insufficient() -> None:
+    c = _confidences(np.random.default_rng(21), 100)
+    est = PerformanceEstimator(min_rows=80, block_rows=40, reference_confidence=0.8)
+    est.update(_rows_with_confidence(c[:60]))
+    assert est.evidence_ is not None
+    assert est.evidence_.latest_ is not None  # a block is complete, but below min_rows
+    assert (est.signals()[0].p_value, est.signals()[0].block) == (None, None)
+    est.update(_rows_with_confidence(c[60:]))
+    assert est.signals()[0].block == 2
+    breach = Signal("ece", "calibration", 0.2, 0.05, "breach", 500)
+    unreliable = est.signals(breach)[0]
+    assert (unreliable.status, unreliable.p_value, unreliable.block) == (
+        "insufficient_data",
+        None,
+        None,
+    )
+    with pytest.raises(ConfigurationError, match="block_rows"):
+        PerformanceEstimator(block_rows=1)
+
+
+def test_estimated_accuracy_p_values_are_uniform_under_no_change() -> None:
+    """2000 blocks of 100 rows of left-skewed confidences from the reference law: the block
+    p-values (Student t with Hall's skewness correction) hold their level in the lower tail."""
+    g = np.random.default_rng(22)
+    est = PerformanceEstimator(
+        min_rows=100, max_rows=100, reference_confidence=REFERENCE_CONFIDENCE
+    )
+    p_values, blocks = [], []
+    for _ in range(2000):
+        est.update(_rows_with_confidence(_confidences(g, 100)))
+        signal = est.signals()[0]
+        p_values.append(signal.p_value)
+        blocks.append(signal.block)
+    assert blocks == list(range(1, 2001))
+    p = np.array(p_values, dtype=np.float64)
+    assert np.mean(p <= 0.01) <= 0.015
+    assert np.mean(p <= 0.001) <= 0.003
+    for level in (0.05, 0.1, 0.5):
+        assert np.mean(p <= level) == pytest.approx(level, abs=0.02)
+
+
+def test_estimated_accuracy_p_value_sees_a_confidence_drop_of_a_tenth() -> None:
+    g = np.random.default_rng(23)
+    est = PerformanceEstimator(
+        min_rows=200, max_rows=200, reference_confidence=REFERENCE_CONFIDENCE + 0.1
+    )
+    for _ in range(5):
+        accuracy = est.update(_rows_with_confidence(_confidences(g, 200))).signals()[0]
+        assert accuracy.p_value is not None
+        assert accuracy.p_value < 1e-4
+
+
+def _labelled(g: np.random.Generator, n: int, accuracy: float) -> tuple[Probs, Labels]:
+    """Rows predicted as class 0, right with probability ``accuracy``."""
+    p = np.tile([0.7, 0.2, 0.1], (n, 1))
+    y = np.where(g.random(n) < accuracy, 0, 1 + g.integers(0, 2, size=n))
+    return p, y.astype(np.int64)
+
+
+def test_accuracy_p_value_rests_on_the_latest_complete_block() -> None:
+    g = np.random.default_rng(30)
+    p, y = _labelled(g, 260, 0.8)
+    right = p.argmax(axis=1) == y
+    mon = CalibrationMonitor(
+        n_resamples=99, min_labels=50, block_labels=100, reference_accuracy=0.8, seed=7
+    )
+    mon.update(p[:60], y[:60])
+    accuracy = mon.signals()[-1]
+    assert accuracy.value is not None
+    assert (accuracy.p_value, accuracy.block) == (None, None)
+    mon.update(p[60:260], y[60:260])
+    latest = mon.signals()[-1]
+    u = block_uniform(7, 2, "accuracy")
+    expected = binomial_p_value(int(right[100:200].sum()), 100, 0.8, u, "lower")
+    assert (latest.p_value, latest.block) == (expected, 2)
+    assert all(mon.signals()[-1] == latest for _ in range(3))  # looking again changes nothing
+    assert all(s.p_value is None for s in mon.signals()[:-1])
+    assert CalibrationMonitor(min_labels=50).block_labels is None
+    default = CalibrationMonitor(n_resamples=99, min_labels=50, reference_accuracy=0.8)
+    assert default.update(p[:50], y[:50]).signals()[-1].block == 1
+    bare = CalibrationMonitor(n_resamples=99, min_labels=50).update(p, y)
+    assert (bare.signals()[-1].p_value, bare.signals()[-1].block) == (None, None)
+    with pytest.raises(ConfigurationError, match="block_labels"):
+        CalibrationMonitor(block_labels=0)
+
+
+def test_accuracy_p_values_are_exactly_uniform_under_no_change() -> None:
+    g = np.random.default_rng(31)
+    mon = CalibrationMonitor(min_labels=100, max_labels=100, reference_accuracy=0.85)
+    p_values = []
+    for block in range(1, 2001):
+        mon.update(*_labelled(g, 100, 0.85))
+        assert mon.evidence_ is not None
+        latest = mon.evidence_.latest_
+        assert latest is not None
+        assert latest[1] == block
+        p_values.append(latest[0])
+    p = np.array(p_values)
+    assert stats.kstest(p, "uniform").pvalue > 0.01
+    assert np.mean(p <= 0.01) == pytest.approx(0.01, abs=0.006)
+    assert np.mean(p <= 0.001) <= 0.004
+
+
+def test_accuracy_p_value_sees_a_drop_of_a_tenth() -> None:
+    g = np.random.default_rng(32)
+    mon = CalibrationMonitor(
+        n_resamples=99, min_labels=500, max_labels=500, reference_accuracy=0.85
+    )
+    for _ in range(5):
+        accuracy = mon.update(*_labelled(g, 500, 0.75)).signals()[-1]
+        assert accuracy.p_value is not None
+        assert accuracy.p_value < 1e-4

@@ -442,7 +442,18 @@ def test_signals_shape(client: TestClient) -> None:
     assert (body["model"], body["version"]) == ("cancer", 1)
     assert body["signals"]
     for signal in body["signals"]:
-        assert set(signal) == {"name", "kind", "value", "threshold", "status", "samples"}
+        assert set(signal) == {
+            "name",
+            "kind",
+            "value",
+            "threshold",
+            "status",
+            "samples",
+            "p_value",
+            "block",
+        }
+        assert signal["p_value"] is None or 0.0 < signal["p_value"] <= 1.0
+        assert signal["block"] is None or signal["block"] >= 1
         assert signal["kind"] in {"drift", "calibration", "performance", "regression"}
         assert signal["status"] in {"ok", "warn", "breach", "insufficient_data"}
     assert body["signals"][0]["name"] == "input_drift"

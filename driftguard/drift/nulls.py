@@ -41,7 +41,7 @@ import numpy.typing as npt
 
 from driftguard.errors import EmptyDataError
 from driftguard.stats.resampling import rng
-from driftguard.stats.tails import tail_p_values
+from driftguard.stats.tails import TailFit, fit_tail, tail_p_values
 
 __all__ = ["LADDER", "NullTable", "calibrate", "window_sizes"]
 
@@ -218,10 +218,24 @@ class NullTable:
         draws are the sorted draws of the two sizes around ``n`` blended in log scale, as
         :meth:`dataset_threshold` blends their quantiles.
         """
-        lo, hi, t = self._bracket(n)
         stat = np.max(np.atleast_2d(self.dataset_ratio(n, np.atleast_2d(observed))), axis=1)
-        null = self._blend(self._dataset_nulls[lo], self._dataset_nulls[hi], t, log=True)
-        return tail_p_values(null, stat)
+        null, fit = self._dataset_tail(*self._bracket(n))
+        return tail_p_values(null, stat, fit)
+
+    def _dataset_tail(self, lo: int, hi: int, t: float) -> tuple[FloatArray, TailFit | None]:
+        """The dataset statistic's null draws between two sizes, and their tail (cached)."""
+        key = (lo, hi, round(t, 12))
+        cache = self._tail_cache
+        if key not in cache:
+            null = self._blend(self._dataset_nulls[lo], self._dataset_nulls[hi], t, log=True)
+            if len(cache) >= 64:
+                cache.clear()
+            cache[key] = (null, fit_tail(null))
+        return cache[key]
+
+    @cached_property
+    def _tail_cache(self) -> dict[tuple[int, int, float], tuple[FloatArray, TailFit | None]]:
+        return {}
 
 
 Progress = Callable[[int, int], None]

@@ -5,12 +5,19 @@ labelled feedback (:class:`~driftguard.detectors.CalibrationMonitor`: ECE and fr
 thresholds resampled at the number of labels, realised accuracy with a Wilson band against
 the checkpoint's test accuracy) and the recent unlabelled predictions
 (:class:`~driftguard.detectors.PerformanceEstimator`: the label-free accuracy estimate,
-reported only while calibration holds). Monitors are rebuilt only when new labels arrived.
+reported only while calibration holds).
+
+Both detectors live as long as the served version and are fed only what arrived since the
+last look: the rollback rules add up the p-values of their disjoint evidence blocks (block
+numbers count from the version's first row or label), which a detector rebuilt from a rolling
+buffer could not number. Feedback flagged when it arrives never enters calibration; a source
+quarantined later keeps its earlier labels in these monitors (they leave exports).
 """
 
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 
 import numpy as np
 
@@ -19,6 +26,24 @@ from driftguard.serving import LoadedModel, ModelHost
 from driftguard.types import Signal
 
 __all__ = ["LabelSignals"]
+
+Key = tuple[str, int]
+
+
+class _Seen:
+    """Ids of items already fed to a detector (the newest ``limit``)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._ids: OrderedDict[object, None] = OrderedDict()
+
+    def first_time(self, item_id: object) -> bool:
+        if item_id in self._ids:
+            return False
+        self._ids[item_id] = None
+        if len(self._ids) > self.limit:
+            self._ids.popitem(last=False)
+        return True
 
 
 class LabelSignals:
@@ -63,8 +88,10 @@ class LabelSignals:
         self.alpha = alpha
         self.max_accuracy_drop = max_accuracy_drop
         self.refresh_s = refresh_s
-        self._cache: dict[tuple[str, int], tuple[int, tuple[Signal, ...]]] = {}
-        self._estimates: dict[tuple[str, int], tuple[float, str, tuple[Signal, ...]]] = {}
+        self._cache: dict[Key, tuple[int, tuple[Signal, ...]]] = {}
+        self._estimates: dict[Key, tuple[float, str, tuple[Signal, ...]]] = {}
+        self._estimators: dict[Key, tuple[PerformanceEstimator, _Seen]] = {}
+        self._monitors: dict[Key, tuple[CalibrationMonitor, _Seen]] = {}
 
     def __call__(self, model: LoadedModel) -> tuple[Signal, ...]:
         """Calibration, accuracy, estimated accuracy and confidence-shift signals."""
@@ -79,16 +106,10 @@ class LabelSignals:
         now = time.monotonic()
         if cached is not None and cached[1] == status and now - cached[0] < self.refresh_s:
             return cached[2]
-        estimator = PerformanceEstimator(
-            alpha=self.alpha,
-            min_rows=self.min_labels,
-            max_rows=self.max_rows,
-            reference_accuracy=model.reference_accuracy,
-            max_accuracy_drop=self.max_accuracy_drop,
-        )
-        recent = self.host.predictions.recent(model.name, model.version, self.max_rows)
-        if recent:
-            estimator.update(np.concatenate([p.probabilities for p in recent]))
+        estimator, seen = self._estimator(model)
+        for item in self.host.predictions.recent(model.name, model.version, self.max_rows):
+            if seen.first_time(item.request_id):
+                estimator.update(item.probabilities)
         signals = estimator.signals(ece)
         self._estimates[key] = (now, status, signals)
         return signals
@@ -99,16 +120,39 @@ class LabelSignals:
         cached = self._cache.get(key)
         if cached is not None and cached[0] == received:
             return cached[1]
-        monitor = CalibrationMonitor(
-            alpha=self.alpha,
-            min_labels=self.min_labels,
-            max_labels=self.max_rows,
-            reference_accuracy=model.reference_accuracy,
-            max_accuracy_drop=self.max_accuracy_drop,
-        )
-        proba, labels = self.host.feedback.usable(model.name, model.version)
-        if len(labels):  # flagged (possibly poisoned) feedback never enters calibration
-            monitor.update(proba, labels)
+        monitor, seen = self._monitor(model)
+        for item in self.host.feedback.recent(model.name, model.version):
+            keep = item.usable()
+            if seen.first_time(id(item)) and keep.any():
+                labels = np.asarray(item.labels, dtype=np.int64)[keep]
+                monitor.update(item.prediction.probabilities[keep], labels)
         signals = monitor.signals()
         self._cache[key] = (received, signals)
         return signals
+
+    def _estimator(self, model: LoadedModel) -> tuple[PerformanceEstimator, _Seen]:
+        key = (model.name, model.version)
+        if key not in self._estimators:
+            estimator = PerformanceEstimator(
+                alpha=self.alpha,
+                min_rows=self.min_labels,
+                max_rows=self.max_rows,
+                reference_accuracy=model.reference_accuracy,
+                max_accuracy_drop=self.max_accuracy_drop,
+                reference_confidence=model.reference_confidence,
+            )
+            self._estimators[key] = (estimator, _Seen(4 * self.max_rows))
+        return self._estimators[key]
+
+    def _monitor(self, model: LoadedModel) -> tuple[CalibrationMonitor, _Seen]:
+        key = (model.name, model.version)
+        if key not in self._monitors:
+            monitor = CalibrationMonitor(
+                alpha=self.alpha,
+                min_labels=self.min_labels,
+                max_labels=self.max_rows,
+                reference_accuracy=model.reference_accuracy,
+                max_accuracy_drop=self.max_accuracy_drop,
+            )
+            self._monitors[key] = (monitor, _Seen(4 * self.max_rows))
+        return self._monitors[key]

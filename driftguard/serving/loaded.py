@@ -116,6 +116,13 @@ class LoadedModel:
         return float(value) if isinstance(value, int | float) else None
 
     @property
+    def reference_confidence(self) -> float | None:
+        """Mean top-label confidence on the checkpoint's test split, when training recorded it."""
+        test = self.metrics.get("test")
+        value = test.get("mean_confidence") if isinstance(test, dict) else None
+        return float(value) if isinstance(value, int | float) else None
+
+    @property
     def labels(self) -> tuple[str, ...]:
         """Class labels, in the column order of :meth:`predict_proba`."""
         return self.predictor.labels

@@ -108,7 +108,9 @@ def fit_tail(null_sorted: FloatArray) -> TailFit | None:
     return TailFit(u=u, scale=scale, shape=min(shape, 1.0), n_tail=n_tail, n_null=b)
 
 
-def tail_p_values(null_sorted: FloatArray, observed: FloatArray) -> FloatArray:
+def tail_p_values(
+    null_sorted: FloatArray, observed: FloatArray, fit: TailFit | str | None = "auto"
+) -> FloatArray:
     """p-values of ``observed`` against ascending null draws, the tail from a fitted GPD.
 
     Where at least :data:`MIN_COUNT` null draws reach the observed value the resampling
@@ -120,7 +122,8 @@ def tail_p_values(null_sorted: FloatArray, observed: FloatArray) -> FloatArray:
     b = null_sorted.shape[0]
     at_least = b - np.searchsorted(null_sorted, obs, side="left")
     plain = (1.0 + at_least) / (1.0 + b)
-    fit = fit_tail(null_sorted)
+    if isinstance(fit, str):
+        fit = fit_tail(null_sorted)
     if fit is None:
         return np.asarray(plain, dtype=np.float64)
     beyond = (obs > fit.u) & (at_least < MIN_COUNT)

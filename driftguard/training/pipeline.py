@@ -151,6 +151,7 @@ def train_table(
         "brier": test_metrics["brier"],
         "ece_before_ts": float(ece(before, y[test])),
         "ece_after_ts": float(ece(after, y[test])),
+        "mean_confidence": float(after.max(axis=1).mean()),
     }
     profile = ReferenceProfile(n_resamples=profile_resamples, seed=seed).fit(
         take_rows(cols, train), schema

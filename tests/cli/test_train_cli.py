@@ -45,7 +45,14 @@ def test_train_register_promote_rollback_verify(
     assert code == 0
     first = json.loads(out)
     assert first["version"] == 1
-    assert set(first["metrics"]) == {"accuracy", "nll", "brier", "ece_before_ts", "ece_after_ts"}
+    assert set(first["metrics"]) == {
+        "accuracy",
+        "nll",
+        "brier",
+        "ece_before_ts",
+        "ece_after_ts",
+        "mean_confidence",
+    }
     assert first["metrics"]["accuracy"] > 0.7
 
     code, out, _ = _run(capsys, "models", "promote", "churn", "1", "--registry", reg, "--json")

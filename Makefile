@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv debian-packages test check lint typecheck layers pytest pytest-quick demo bench bench-serve bench-guard clean
+.PHONY: venv debian-packages test check lint typecheck layers pytest pytest-quick demo bench bench-serve bench-guard bench-rollback clean
 
 venv: $(STAMP)
 
@@ -54,6 +54,9 @@ bench-serve: venv
 
 bench-guard: venv
 	$(BIN)/python -m benchmarks.guard
+
+bench-rollback: venv
+	$(BIN)/python -m benchmarks.rollback
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

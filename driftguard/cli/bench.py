@@ -7,7 +7,7 @@ ship in the wheel. From a checkout (an editable install) this command runs
 Examples
 --------
 >>> SUITES
-('drift', 'serve', 'guard')
+('drift', 'serve', 'guard', 'rollback')
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from driftguard.errors import ConfigurationError
 
 __all__ = ["SUITES", "add_bench_parser"]
 
-SUITES = ("drift", "serve", "guard")
+SUITES = ("drift", "serve", "guard", "rollback")
 _HELP = {
     "drift": "drift verdict vs Evidently's DataDriftPreset",
     "serve": "requests/s and latency: driftguard serve vs MLServer",
     "guard": "sequential drift vs river, calibration, adversarial, probing, poisoning",
+    "rollback": "false rollbacks per day and detection delay: 3-of-5 rule vs CUSUM",
 }
 
 
@@ -50,7 +51,7 @@ def add_bench_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     suites = "; ".join(f"{name}: {text}" for name, text in _HELP.items())
     bench = sub.add_parser(
         "bench",
-        help="run a benchmark of a checkout (drift, serve, guard)",
+        help="run a benchmark of a checkout (drift, serve, guard, rollback)",
         description=f"Run a benchmark from a driftguard checkout ({suites}). "
         "`driftguard bench SUITE --help` lists its options.",
         add_help=True,

@@ -316,7 +316,8 @@ def test_notify_rules_warn_and_rule_modes_only_cap(mode: str, action: str) -> No
     )
     assert run(rule_mode, ["breach"])[0][0].action == action
     loud = Rule("d", "input_drift", action="rollback", mode="rollback")
-    assert run(Policy("observe", 0.0, (loud,), false_rollback_floor=None), ["breach"])[0][0].action == "keep"
+    observe = Policy("observe", 0.0, (loud,), false_rollback_floor=None)
+    assert run(observe, ["breach"])[0][0].action == "keep"
 
 
 def test_the_same_window_is_counted_once() -> None:

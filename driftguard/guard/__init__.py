@@ -3,8 +3,9 @@
 See :class:`~driftguard.guard.guard.Guard` (the wiring),
 :class:`~driftguard.guard.timeline.Timeline` (the events; built first and handed to whatever
 reports them), :class:`~driftguard.guard.webhook.WebhookSender` (Alertmanager-shaped
-notifications) and :class:`~driftguard.guard.alert_receiver.AlertReceiver` (Alertmanager's
-webhook, back in).
+notifications), :class:`~driftguard.guard.alert_receiver.AlertReceiver` (Alertmanager's
+webhook, back in) and :class:`~driftguard.guard.window_rate.WindowRate` (the window rate each
+rule's false-decision interval is stated at, :meth:`Guard.standing`).
 """
 
 from driftguard.guard.alert_receiver import AlertOutcome, AlertReceiver, ReceiveReport
@@ -14,6 +15,7 @@ from driftguard.guard.labels import LabelSignals
 from driftguard.guard.sequential import SequentialSignals
 from driftguard.guard.timeline import Event, Timeline
 from driftguard.guard.webhook import WebhookSender
+from driftguard.guard.window_rate import WindowRate
 
 __all__ = [
     "AlertOutcome",
@@ -27,4 +29,5 @@ __all__ = [
     "SequentialSignals",
     "Timeline",
     "WebhookSender",
+    "WindowRate",
 ]

@@ -24,9 +24,11 @@ from typing import Any, Protocol
 from driftguard.errors import ConflictError, NoRollbackTargetError, RegistryError
 from driftguard.guard.timeline import Event, Timeline
 from driftguard.guard.webhook import WebhookSender
+from driftguard.guard.window_rate import WindowRate
 from driftguard.metrics.state import GuardState
 from driftguard.monitor import WindowMonitor, WindowReport, drift_signals, window_signals
 from driftguard.policy import Decision, Policy, PolicyState, alert_payload, decide
+from driftguard.policy.standing import RuleStanding, standings
 from driftguard.registry import ActiveState
 from driftguard.serving import LoadedModel, ModelHost
 from driftguard.types import Signal
@@ -141,6 +143,7 @@ class Guard:
         self.clock = clock
         self._lock = threading.RLock()
         self._states: dict[str, PolicyState] = {}
+        self._rates: dict[str, WindowRate] = {}  # windows a second, from their close times
         self._seen: dict[str, tuple[WindowMonitor, int]] = {}  # last window judged, per load
         self._generations: dict[str, int] = {}  # generation served at the last step
         self._rolled_back: dict[str, int] = {}  # generation the guard's own rollback installed
@@ -237,6 +240,7 @@ class Guard:
         window_id = f"{model.name}:v{model.version}:w{window.index}"
         decision, state = decide(self.policy, signals, state, self.clock(), window_id=window_id)
         self._states[model.name] = state
+        self._rates.setdefault(model.name, WindowRate()).update(window.time)
         key = (model.name, model.version)
         self._signals[key] = signals
         self._decisions[key] = decision
@@ -298,6 +302,18 @@ class Guard:
                 dict(self.rollbacks_),
                 dict(self.rollback_failures_),
             )
+
+    def window_rate(self, model_name: str) -> float | None:
+        """Windows a second the guard decided on lately (``None`` until two were decided)."""
+        with self._lock:
+            rate = self._rates.get(model_name)
+            return None if rate is None else rate.per_second()
+
+    def standing(self, model_name: str) -> tuple[RuleStanding, ...]:
+        """Every rule's false-decision interval at :meth:`window_rate`, and its evidence."""
+        with self._lock:
+            state = self._states.get(model_name, PolicyState())
+            return standings(self.policy, state, self.window_rate(model_name))
 
     def note(self, model: str, version: int, kind: str, text: str) -> None:
         """Add an outside event (a promotion, a manual rollback) to the timeline."""

@@ -1,7 +1,9 @@
 """Response bodies of the dashboard's data routes (``/dashboard/api/...``).
 
 They mirror :func:`driftguard.guard.snapshot.snapshot` and
-:func:`~driftguard.guard.snapshot.model_list` field by field and make their OpenAPI schema.
+:func:`~driftguard.guard.snapshot.model_list` field by field and make their OpenAPI schema; a
+snapshot also says where every rule of the policy stands
+(:class:`~driftguard_service.schemas_rules.RuleStandingModel`).
 Times are UNIX seconds; a value that is not a finite number is ``null``.
 
 Examples
@@ -15,6 +17,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from driftguard_service.schemas import Signal
+from driftguard_service.schemas_rules import RuleStandingModel
 
 __all__ = [
     "AuditRow",
@@ -194,3 +197,10 @@ class DashboardSnapshot(BaseModel):
     switches: list[AuditRow] = Field(description="Promotions and rollbacks, oldest first")
     timeline: list[TimelineEvent]
     audit: list[AuditRow]
+    rules: list[RuleStandingModel] = Field(
+        description="Every rule: false-decision interval at current traffic, evidence so far"
+    )
+    windows_per_s: float | None = Field(
+        description="Windows the guard decided on a second lately (null: fewer than two yet)"
+    )
+    planned_windows_per_s: float = Field(description="The policy's planning traffic, in windows")

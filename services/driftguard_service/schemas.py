@@ -16,6 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from driftguard_service.schemas_rules import RuleStandingModel
+
 __all__ = [
     "MAX_VERSION",
     "AuditEntry",
@@ -225,3 +227,10 @@ class SignalsResponse(BaseModel):
     signals: list[Signal]
     decision: dict[str, Any] | None
     window: dict[str, Any]
+    rules: list[RuleStandingModel] = Field(
+        description="Every rule of the policy: false-decision interval, evidence so far"
+    )
+    windows_per_s: float | None = Field(
+        description="Windows the guard decided on a second lately (null: fewer than two yet)"
+    )
+    planned_windows_per_s: float = Field(description="The policy's planning traffic, in windows")

@@ -2,13 +2,15 @@
 
 A ``driftguard serve`` process (uvicorn, loopback) gets clean and drifted traffic and labelled
 feedback; the page is opened with the token in the URL fragment. The test checks what a person
-would see: the active version, the drift table with every feature, the drift chart and the
-reliability diagram; then a promotion and a rollback through the API, which the page shows
-without a reload. No console error, no page error, and no request to any host other than
-127.0.0.1 (every other request is blocked and recorded). A tab without the token asks for it,
-a wrong token gets the form back with a 401 banner, and a server that went away gets a banner
-while the last data stays on screen. A full-page screenshot is saved to
-``$DRIFTGUARD_ARTIFACTS/dashboard.png`` (default ``test-artifacts/``).
+would see: the active version, the drift table with every feature, the drift chart, the
+reliability diagram and the rules panel (the input-drift rule's false-rollback interval at
+the window rate the guard observed, as the data route states it); then a promotion and a
+rollback through the API, which the page shows without a reload. No console error, no page
+error, and no request to any host other than 127.0.0.1 (every other request is blocked and
+recorded). A tab without the token asks for it, a wrong token gets the form back with a 401
+banner, and a server that went away gets a banner while the last data stays on screen. A
+full-page screenshot is saved to ``$DRIFTGUARD_ARTIFACTS/dashboard.png`` (default
+``test-artifacts/``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from conftest import cancer_columns, cancer_records, clean_window, drifted_windo
 from live_server import LiveServer, LiveServers, wait_for
 from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect, sync_playwright
 
+from driftguard.policy import format_duration
 from driftguard.registry import Registry
 from driftguard.training.pipeline import train_table
 
@@ -189,6 +192,16 @@ def test_dashboard_in_chromium(
         expect(page.locator("#card-calibration")).to_contain_text(str(LABELLED))
         assert page.locator("#calibration rect.bar").count() >= 2
         assert page.locator("#feature-charts svg").count() == 12
+        rules = traffic.snapshot()  # no traffic meanwhile: the observed rate stays put
+        drift_rule = next(r for r in rules["rules"] if r["rule"] == "input-drift")
+        assert drift_rule["interval_s"] is not None
+        row = page.locator("#rules tr", has_text="input-drift")
+        expect(row).to_contain_text(
+            format_duration(drift_rule["interval_s"]), timeout=UI_TIMEOUT_MS
+        )
+        expect(row).to_contain_text(f"/ {drift_rule['evidence_threshold']:.1f} nats")
+        expect(page.locator("#rules-sub")).to_contain_text("observed")
+        assert page.locator("#rules tr svg.progress").count() == len(rules["rules"])
 
         page.evaluate("window.__notReloaded = true")
         traffic.switch("promote", {"version": 2, "reason": "dashboard test"})

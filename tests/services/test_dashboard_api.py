@@ -19,6 +19,7 @@ import pytest
 from conftest import cancer_columns, cancer_records, clean_window, drifted_window
 from driftguard_service.app import create_app
 from driftguard_service.routers.dashboard import ASSETS
+from driftguard_service.schemas_rules import RuleStandingModel
 from driftguard_service.settings import Settings
 from fastapi.testclient import TestClient
 from live_server import wait_for
@@ -26,6 +27,7 @@ from live_server import wait_for
 from driftguard.detectors import calibration_statistics
 from driftguard.detectors.reliability import reliability_diagram
 from driftguard.errors import ConfigurationError
+from driftguard.policy import default_policy
 
 TOKEN = "d" * 24
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -192,6 +194,24 @@ def test_snapshot_drift(traffic: dict[str, Any]) -> None:
     for s in series:
         assert len(s["scores"]) == len(s["thresholds"]) == len(s["drift"]) == len(history)
     assert snap["served"]["decision"]["window_id"] == "cancer:v1:w3"
+
+
+def test_snapshot_rules_state_intervals_at_the_observed_rate(traffic: dict[str, Any]) -> None:
+    snap = traffic["drift"]
+    policy = default_policy()
+    assert [r["rule"] for r in snap["rules"]] == list(policy.names)
+    assert snap["planned_windows_per_s"] == policy.traffic.windows_per_s
+    rate = snap["windows_per_s"]
+    assert rate is not None
+    assert rate > 0  # 4 windows decided: the rate is measured
+    for rule in snap["rules"]:
+        assert set(rule) == set(RuleStandingModel.model_fields)
+        assert rule["interval_s"] == pytest.approx(rule["run_length_windows"] / rate)
+        assert 0.0 <= rule["progress"] <= 1.0
+    drift = snap["rules"][0]
+    assert (drift["rule"], drift["method"], drift["action"]) == ("input-drift", "cusum", "rollback")
+    assert drift["evidence_threshold"] == pytest.approx(14.99, abs=0.01)
+    assert drift["progress"] == pytest.approx(drift["evidence"] / drift["evidence_threshold"])
 
 
 def test_snapshot_calibration_counts_the_labelled_rows(traffic: dict[str, Any]) -> None:

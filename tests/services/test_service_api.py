@@ -438,7 +438,16 @@ def test_signals_shape(client: TestClient) -> None:
     response = client.get("/models/cancer/signals", headers=AUTH)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) == {"model", "version", "signals", "decision", "window"}
+    assert set(body) == {
+        "model",
+        "version",
+        "signals",
+        "decision",
+        "window",
+        "rules",  # each rule's false-decision interval: tests/services/test_signals_rules.py
+        "windows_per_s",
+        "planned_windows_per_s",
+    }
     assert (body["model"], body["version"]) == ("cancer", 1)
     assert body["signals"]
     for signal in body["signals"]:

@@ -9,7 +9,8 @@ server), else from the tab's session storage, else asks for it, and polls the da
 
 - ``GET /dashboard/api/models``: the served models and their ACTIVE versions;
 - ``GET /dashboard/api/models/{name}``: one bounded snapshot
-  (:func:`driftguard.guard.snapshot.snapshot`).
+  (:func:`driftguard.guard.snapshot.snapshot`) and where every rule stands
+  (:func:`~driftguard_service.schemas_rules.rule_fields`).
 
 Examples
 --------
@@ -29,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from driftguard.guard.snapshot import model_list, snapshot
 from driftguard_service.dashboard_data import DashboardSnapshot, ModelEntry
 from driftguard_service.deps import AdminDep, ServiceDep
+from driftguard_service.schemas_rules import rule_fields
 
 __all__ = ["ASSETS", "CSP", "router"]
 
@@ -107,4 +109,5 @@ async def model_snapshot(
 ) -> dict[str, Any]:
     """Everything the dashboard shows about one model (bounded; see the schema)."""
     response.headers.update(DATA_HEADERS)
-    return await run_in_threadpool(snapshot, service.host, service.guard, name)
+    snap = await run_in_threadpool(snapshot, service.host, service.guard, name)
+    return snap | await run_in_threadpool(rule_fields, service.guard, name)

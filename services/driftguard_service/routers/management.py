@@ -21,6 +21,7 @@ from driftguard_service.schemas import (
     SwitchResponse,
     VersionEntry,
 )
+from driftguard_service.schemas_rules import rule_fields
 
 __all__ = ["router"]
 
@@ -92,7 +93,11 @@ async def audit(name: NamePath, service: ServiceDep, _: AdminDep) -> list[dict[s
 
 @router.get("/{name}/signals", response_model=SignalsResponse, responses=ERRORS)
 async def signals(name: NamePath, service: ServiceDep, _: AdminDep) -> dict[str, Any]:
-    """Signals of the ACTIVE version (as of its last checked window) and the last decision."""
+    """Signals of the ACTIVE version, the last decision, and where every rule stands.
+
+    Signals are those of the last checked window; each rule comes with its false-decision
+    interval at the observed window rate (and at the planning traffic) and its evidence so far.
+    """
     model = service.host.get(name)
     window: dict[str, Any] = {"monitoring": model.monitor is not None}
     current, decision = await run_in_threadpool(service.guard.current, model)
@@ -113,4 +118,5 @@ async def signals(name: NamePath, service: ServiceDep, _: AdminDep) -> dict[str,
         "signals": found,
         "decision": None if decision is None else decision.to_dict(),
         "window": window,
+        **await run_in_threadpool(rule_fields, service.guard, name),
     }

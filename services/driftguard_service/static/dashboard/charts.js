@@ -235,13 +235,13 @@
     return svg;
   }
 
-  /** A thin progress bar (share in [0, 1]). */
-  function progress(share) {
+  /** A thin progress bar (share in [0, 1]; ``hot`` fills it in the alarm colour). */
+  function progress(share, hot) {
     const width = 200;
     const svg = s("svg", { class: "progress", width: "100%", height: 6, viewBox: `0 0 ${width} 6`, preserveAspectRatio: "none" });
     svg.append(s("rect", { x: 0, y: 0, width, height: 6, rx: 3, class: "track" }));
     const w = Math.max(0, Math.min(1, finite(share) ? share : 0)) * width;
-    svg.append(s("rect", { x: 0, y: 0, width: w, height: 6, rx: 3, class: "fill" }));
+    svg.append(s("rect", { x: 0, y: 0, width: w, height: 6, rx: 3, class: hot ? "fill hot" : "fill" }));
     return svg;
   }
 

@@ -61,6 +61,7 @@
     $("unavailable").hidden = !notice;
     renderOverview(snap);
     renderSignals(snap.served);
+    renderRules(snap);
     renderDrift(snap.drift);
     renderCalibration(snap.calibration, snap.served);
     renderVersions(snap);
@@ -143,6 +144,53 @@
     fill("signals", signals.length ? table(
       [["signal"], ["kind"], ["value", "num"], ["threshold", "num"], ["status"], ["samples", "num"]],
       rows) : empty("No signals."));
+  }
+
+  /** A duration as people read it (as driftguard.policy.format_duration writes it). */
+  function duration(seconds) {
+    if (!finite(seconds)) return "never";
+    for (const [size, unit] of [[31536000, "years"], [86400, "days"], [3600, "h"]]) {
+      if (seconds >= size) return `${(seconds / size).toFixed(1)} ${unit}`;
+    }
+    if (seconds >= 60) return `${(seconds / 60).toFixed(0)} min`;
+    return `${seconds.toFixed(0)} s`;
+  }
+
+  function renderRules(snap) {
+    const observed = snap.windows_per_s;
+    $("rules-sub").textContent = observed === null
+      ? `no window rate observed yet: false-decision intervals at the planning traffic of ` +
+        `${fmt(snap.planned_windows_per_s)} windows/s`
+      : `false-decision intervals at the observed ${fmt(observed)} windows/s ` +
+        `(planned ${fmt(snap.planned_windows_per_s)})`;
+    if (!snap.rules.length) {
+      fill("rules", empty("The policy has no rules."));
+      return;
+    }
+    const rows = snap.rules.map((r) => {
+      const every = r.interval_s !== null ? duration(r.interval_s)
+        : observed === null ? `${duration(r.planned_interval_s)} (planned)` : "never";
+      const evidence = r.method === "cusum"
+        ? `${(r.evidence || 0).toFixed(1)} / ${r.evidence_threshold.toFixed(1)} nats`
+        : `${r.breaches} / ${r.k} of ${r.m}`;
+      return h("tr", { class: r.latched ? "hot" : null, title: r.sentence },
+        td(r.rule, "name nowrap"),
+        h("td", {}, pill(r.action, r.action === "rollback" ? "bad" : "info")),
+        td(r.method.replace(/_/g, " ")),
+        td(every, "num nowrap every"),
+        td(`${r.run_length_exact ? "" : "≥ "}${fmt(r.run_length_windows)}`, "num"),
+        td(evidence, "num nowrap"),
+        h("td", { class: "progress", title: `${Math.round(100 * r.progress)}% of the way to deciding` },
+          DG.progress(r.progress, r.latched)),
+        h("td", {}, r.latched ? pill("latched", "breach") : pill("armed", "ok")));
+    });
+    fill("rules", table(
+      [["rule"], ["action"], ["method"],
+        ["false decision every", "num", "expected time to a false decision on clean traffic (ARL0)"],
+        ["windows", "num", "run length to a false decision, in evaluated windows"],
+        ["evidence", "num", "CUSUM statistic / threshold, or breaches / k of the last m windows"],
+        ["", "", "evidence towards the threshold"],
+        ["state", "", "latched: fired, waiting to re-arm"]], rows));
   }
 
   function renderDrift(drift) {

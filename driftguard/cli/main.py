@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from driftguard.cli.audit import add_audit_parser
 from driftguard.cli.bench import add_bench_parser
 from driftguard.cli.models import add_models_parser
+from driftguard.cli.policy import add_policy_parser
 from driftguard.cli.render import drift_table, stderr_progress
 from driftguard.cli.report import add_report_parser
 from driftguard.cli.serve import add_serve_parser
@@ -128,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_models_parser(sub)
     add_serve_parser(sub)
     add_status_parser(sub)
+    add_policy_parser(sub)
     add_report_parser(sub)
     add_audit_parser(sub)
     demo = sub.add_parser(

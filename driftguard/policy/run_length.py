@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from driftguard.errors import ConfigurationError
@@ -55,6 +55,7 @@ class Every:
 
     windows_: float | None = None
     seconds: float | None = None
+    label: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if (self.windows_ is None) == (self.seconds is None):
@@ -69,7 +70,9 @@ class Every:
 
     @property
     def text(self) -> str:
-        """As a policy file writes it."""
+        """As the policy file wrote it (or a canonical form for one built in code)."""
+        if self.label is not None:
+            return self.label
         if self.windows_ is not None:
             return f"{self.windows_:g} windows"
         assert self.seconds is not None
@@ -112,8 +115,8 @@ def parse_every(value: Any, what: str = "false_alarm_every") -> Every:
     if not math.isfinite(amount) or amount <= 0:
         raise ConfigurationError(f"{what} must be positive and finite, got {value!r}")
     if unit.startswith("window"):
-        return Every(windows_=amount)
-    return Every(seconds=amount * _UNITS[unit])
+        return Every(windows_=amount, label=f"{amount:g} windows")
+    return Every(seconds=amount * _UNITS[unit], label=f"{amount:g}{unit}")
 
 
 @dataclass(frozen=True, slots=True)

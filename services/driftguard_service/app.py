@@ -34,7 +34,7 @@ from driftguard.guard import (
 from driftguard.metrics.defense import DefenseCollector
 from driftguard.metrics.guard import GuardCollector
 from driftguard.metrics.prometheus import ServiceMetrics, StateCollector
-from driftguard.policy import Policy, default_policy, load_policy
+from driftguard.policy import Policy, default_policy, format_duration, load_policy
 from driftguard.registry import Registry
 from driftguard.serving import (
     Background,
@@ -114,6 +114,22 @@ def _scoring(host: ModelHost, metrics: ServiceMetrics) -> RequestPath:
     return RequestPath(host, on_predict=timed)
 
 
+def _announce_run_lengths(policy: Policy) -> None:
+    """One stderr line per rollback rule: how often it would roll back a good model."""
+    traffic = policy.traffic
+    for rule in policy.rules:
+        if rule.action != "rollback":
+            continue
+        run = policy.run_length(rule)
+        every = format_duration(run.seconds(traffic.windows_per_s))
+        print(
+            f"driftguard: policy {policy.source}: rule {rule.name!r} rolls back a good model "
+            f"every {every} on average ({run.windows:.3g} windows) at {traffic.rows_per_s:g} "
+            f"rows/s in {traffic.window_rows}-row windows",
+            file=sys.stderr,
+        )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service; models load in the background once it starts (see readiness)."""
     settings = settings if settings is not None else Settings()
@@ -126,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             file=sys.stderr,
         )
     policy = load_policy(settings.policy) if settings.policy else default_policy()
+    _announce_run_lengths(policy)
     timeline = Timeline()  # first: the defender and the guard's sources report to it
     host = _host(settings, Defender(ClientGuard(policy.clients), on_event=timeline.note))
     guard = _guard(settings, host, policy, timeline)

@@ -193,7 +193,14 @@ def test_signal_shape(detector) -> None:
     assert ok.value == pytest.approx(detector.peak_)
     assert ok.value < ok.threshold
     assert set(ok.to_dict()) == {
-        "name", "kind", "value", "threshold", "status", "samples", "p_value", "block"
+        "name",
+        "kind",
+        "value",
+        "threshold",
+        "status",
+        "samples",
+        "p_value",
+        "block",
     }
 
 

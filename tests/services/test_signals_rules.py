@@ -60,7 +60,7 @@ def test_rules_state_their_intervals_and_evidence(client: TestClient) -> None:
         assert (rule["latched"], rule["progress"]) == (False, 0.0)
     drift = before["rules"][0]
     assert (drift["rule"], drift["method"], drift["action"]) == ("input-drift", "cusum", "rollback")
-    assert drift["target"] == "1y"  # 365d, as Every.text writes it
+    assert drift["target"] == "365d"  # as the policy file states it
     assert drift["evidence"] == 0.0
     assert drift["evidence_threshold"] == pytest.approx(14.99, abs=0.01)
 

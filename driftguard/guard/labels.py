@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 
@@ -28,6 +30,7 @@ from driftguard.types import Signal
 __all__ = ["LabelSignals"]
 
 Key = tuple[str, int]
+D = TypeVar("D")
 
 
 class _Seen:
@@ -130,29 +133,38 @@ class LabelSignals:
         self._cache[key] = (received, signals)
         return signals
 
-    def _estimator(self, model: LoadedModel) -> tuple[PerformanceEstimator, _Seen]:
+    def _kept(
+        self, store: dict[Key, tuple[D, _Seen]], model: LoadedModel, build: Callable[[], D]
+    ) -> tuple[D, _Seen]:
+        """The detector kept for ``model``'s version (built on first use) and what it saw."""
         key = (model.name, model.version)
-        if key not in self._estimators:
-            estimator = PerformanceEstimator(
+        if key not in store:
+            store[key] = (build(), _Seen(4 * self.max_rows))
+        return store[key]
+
+    def _estimator(self, model: LoadedModel) -> tuple[PerformanceEstimator, _Seen]:
+        return self._kept(
+            self._estimators,
+            model,
+            lambda: PerformanceEstimator(
                 alpha=self.alpha,
                 min_rows=self.min_labels,
                 max_rows=self.max_rows,
                 reference_accuracy=model.reference_accuracy,
                 max_accuracy_drop=self.max_accuracy_drop,
                 reference_confidence=model.reference_confidence,
-            )
-            self._estimators[key] = (estimator, _Seen(4 * self.max_rows))
-        return self._estimators[key]
+            ),
+        )
 
     def _monitor(self, model: LoadedModel) -> tuple[CalibrationMonitor, _Seen]:
-        key = (model.name, model.version)
-        if key not in self._monitors:
-            monitor = CalibrationMonitor(
+        return self._kept(
+            self._monitors,
+            model,
+            lambda: CalibrationMonitor(
                 alpha=self.alpha,
                 min_labels=self.min_labels,
                 max_labels=self.max_rows,
                 reference_accuracy=model.reference_accuracy,
                 max_accuracy_drop=self.max_accuracy_drop,
-            )
-            self._monitors[key] = (monitor, _Seen(4 * self.max_rows))
-        return self._monitors[key]
+            ),
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from driftguard.registry import Registry
 from driftguard.training.pipeline import train_table
 from driftguard.training.predictor import Predictor, load_predictor
+from driftguard.types import Signal
 
 TOKEN = "t" * 20
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+SIGNAL_FIELDS = {f.name for f in fields(Signal)}
 
 
 def _wait_ready(client: TestClient) -> None:
@@ -451,16 +455,7 @@ def test_signals_shape(client: TestClient) -> None:
     assert (body["model"], body["version"]) == ("cancer", 1)
     assert body["signals"]
     for signal in body["signals"]:
-        assert set(signal) == {
-            "name",
-            "kind",
-            "value",
-            "threshold",
-            "status",
-            "samples",
-            "p_value",
-            "block",
-        }
+        assert set(signal) == SIGNAL_FIELDS
         assert signal["p_value"] is None or 0.0 < signal["p_value"] <= 1.0
         assert signal["block"] is None or signal["block"] >= 1
         assert signal["kind"] in {"drift", "calibration", "performance", "regression"}

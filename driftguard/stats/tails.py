@@ -11,8 +11,7 @@ Knijnenburg, Wessels, Reinders and Shmulevich (2009, "Fewer permutations, more a
 P-values", Bioinformatics 25(12)): ``p(x) = (n_tail + 1) / (B + 1) * S(x - u)``, used where
 fewer than 10 null draws reach ``x`` (the plain p-value stands where it has that support).
 The GPD is fitted by probability-weighted moments (Hosking and Wallis 1987, Technometrics
-29(3)), which
-behave well on a few dozen exceedances. The statistics driftguard resamples (maxima of
+29(3)), which behave well on a few dozen exceedances. The statistics driftguard resamples (maxima of
 distances, chi-squared-like divergences) lie in the Gumbel domain of attraction, whose GPD
 shape is 0; the shape is therefore clamped at ``>= 0``: a fitted lighter tail (a finite upper
 end, where p would jump to 0) becomes the exponential tail of the same mean excess, which is

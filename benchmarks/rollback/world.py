@@ -105,7 +105,6 @@ class World:
         ).fit(self.columns(reference))
         self._check = DriftCheck(alpha=ALPHA)
         self._effect = self._check.effect_sizes(self.profile)
-        self._n_bins = int(self.profile.offsets_[-1])
         self._encode_pool()
 
     def columns(self, rows: FloatArray) -> dict[str, FloatArray]:
@@ -123,23 +122,15 @@ class World:
         for i in range(self.config.pool_rows // _CHUNK_ROWS):
             rows = self.columns(self._pool_chunk(i))
             codes, tail = encode(self.profile.schema_, self.profile.bins_, rows)
-            counts.append(self._block_counts(codes).astype(np.uint8))
+            counts.append(self.profile.count_windows(codes, BLOCK).astype(np.uint8))
             tails.append(tail.reshape(-1, BLOCK, *tail.shape[1:]).sum(axis=1))
         self._counts = np.concatenate(counts)
         self._tails = np.concatenate(tails)
 
-    def _block_counts(self, codes: npt.NDArray[np.int32]) -> IntArray:
-        n_blocks = codes.shape[0] // BLOCK
-        which = np.repeat(np.arange(n_blocks) * self._n_bins, BLOCK)[:, None]
-        flat = np.bincount((codes + which).ravel(), minlength=n_blocks * self._n_bins)
-        return flat.reshape(n_blocks, self._n_bins)
-
     def _pool_scores(self, blocks: IntArray) -> FloatArray:
         """Per-feature scores of windows made of pool blocks ``blocks`` ``(windows, blocks)``."""
         counts = self._counts[blocks].sum(axis=1, dtype=np.float64)
-        tails = self._tails[blocks].sum(axis=1)
-        ref = self.profile.counts_.astype(np.float64)[None, :]
-        return self.profile.score_many(ref, self.profile.tails_[None], counts, tails)
+        return self.profile.score_counts(counts, self._tails[blocks].sum(axis=1))
 
     def judge(self, scores: FloatArray, window_rows: int) -> Judged:
         """Dataset p-values and today's verdicts (as ``DriftCheck.run``) from window scores."""

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Self
 
 import numpy as np
+import numpy.typing as npt
 
 from driftguard.drift.binning import CategoricalBins, FloatArray, IntArray, NumericBins
 from driftguard.drift.nulls import NullTable, calibrate, window_sizes
@@ -311,10 +312,7 @@ class ReferenceProfile:
         self._require_fitted()
         if window.layout_id_ != self.layout_id_:
             raise ConfigurationError("window was not built on this profile's bins")
-        ref = self.counts_.astype(np.float64)
-        flat = window.counts_[None, :].astype(np.float64)
-        scores = self.score_many(ref, self.tails_, flat, window.tails_[None])
-        return np.asarray(scores[0], dtype=np.float64)
+        return np.asarray(self.score_counts(window.counts_[None, :], window.tails_[None])[0])
 
     def score_windows(self, data: Any, window_rows: int) -> FloatArray:
         """Per-feature scores ``(windows, features)`` of consecutive ``window_rows``-row windows.
@@ -341,14 +339,26 @@ class ReferenceProfile:
         if n_windows == 0:
             raise EmptyDataError(f"fewer rows than one window of {window_rows}")
         used = n_windows * window_rows
-        n_bins = int(self.offsets_[-1])
-        which = np.repeat(np.arange(n_windows), window_rows)[:, None] * n_bins
-        counts = np.bincount((codes[:used] + which).ravel(), minlength=n_windows * n_bins).reshape(
-            n_windows, n_bins
-        )
         tail_sums = tails[:used].reshape(n_windows, window_rows, *tails.shape[1:]).sum(axis=1)
+        return self.score_counts(self.count_windows(codes[:used], window_rows), tail_sums)
+
+    def count_windows(self, codes: npt.NDArray[np.integer[Any]], window_rows: int) -> IntArray:
+        """Flat bin counts ``(windows, bins)`` of consecutive ``window_rows``-row runs of codes.
+
+        ``codes`` are encoded rows ``(windows * window_rows, features)`` in the flat layout
+        (:func:`~driftguard.drift.window.encode`).
+        """
+        n_windows = codes.shape[0] // window_rows
+        n_bins = int(self.offsets_[-1])
+        which = np.repeat(np.arange(n_windows) * n_bins, window_rows)[:, None]
+        flat = np.bincount((codes + which).ravel(), minlength=n_windows * n_bins)
+        return np.asarray(flat.reshape(n_windows, n_bins))
+
+    def score_counts(self, counts: npt.ArrayLike, tail_sums: FloatArray) -> FloatArray:
+        """Per-feature scores ``(windows, features)`` of windows' counts against the reference."""
+        flat = np.asarray(counts, dtype=np.float64)
         ref = self.counts_.astype(np.float64)[None, :]
-        return self.score_many(ref, self.tails_[None], counts.astype(np.float64), tail_sums)
+        return self.score_many(ref, self.tails_[None], flat, tail_sums)
 
     def calibration(self) -> NullTable:
         """The calibrated null table (raises if the profile is not fitted)."""

@@ -41,21 +41,16 @@ class WindowSampler:
         self.tails = tails
         self.has_tail = tails.reshape(tails.shape[0], -1).any(axis=1)
         self.nulls = profile.calibration()
-        self.n_bins = int(profile.offsets_[-1])
-        self.ref = profile.counts_.astype(np.float64)[None, :]
 
     def p_values(self, k: int, g: np.random.Generator) -> npt.NDArray[np.float64]:
         """Dataset p-values of ``k`` fresh windows."""
         idx = g.integers(0, self.codes.shape[0], size=(k, self.n))
-        flat = self.codes[idx] + (np.arange(k) * self.n_bins)[:, None, None]
-        counts = np.bincount(flat.ravel(), minlength=k * self.n_bins).reshape(k, self.n_bins)
+        counts = self.profile.count_windows(self.codes[idx].reshape(k * self.n, -1), self.n)
         tail_sums = np.zeros((k, *self.tails.shape[1:]))
         hit = self.has_tail[idx]
         if hit.any():
             np.add.at(tail_sums, np.nonzero(hit)[0], self.tails[idx[hit]])
-        scores = self.profile.score_many(
-            self.ref, self.profile.tails_[None], counts.astype(np.float64), tail_sums
-        )
+        scores = self.profile.score_counts(counts, tail_sums)
         return self.nulls.dataset_p_values(self.n, scores)
 
 

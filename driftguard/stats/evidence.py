@@ -36,7 +36,7 @@ import numpy.typing as npt
 
 from driftguard.errors import ConfigurationError
 
-__all__ = ["P_FLOOR", "bonferroni", "cusum_update", "log_e_values", "p_from_log_e"]
+__all__ = ["P_FLOOR", "bonferroni", "cusum_update", "log_e_values"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -69,28 +69,6 @@ def log_e_values(p: npt.ArrayLike) -> FloatArray:
     ul = u[large]
     out[large] = ul - 2.0 * np.log(ul) + np.log1p(-(1.0 + ul) * np.exp(-ul))
     return out
-
-
-def p_from_log_e(log_e: npt.ArrayLike) -> FloatArray:
-    """The p-value whose calibrated ``ln e`` is ``log_e`` (inverse of :func:`log_e_values`).
-
-    Values at or below ``ln(1/2)`` map to 1. Used to turn a CUSUM threshold into the single
-    window p-value that would cross it on its own.
-
-    Examples
-    --------
-    >>> round(float(p_from_log_e(log_e_values(0.001))[0]), 9)
-    0.001
-    """
-    target = np.atleast_1d(np.asarray(log_e, dtype=np.float64))
-    lo = np.zeros_like(target)  # u = -ln p
-    hi = np.full_like(target, -np.log(P_FLOOR))
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        above = log_e_values(np.exp(-mid)) >= target
-        hi = np.where(above, mid, hi)
-        lo = np.where(above, lo, mid)
-    return np.asarray(np.where(target <= np.log(0.5), 1.0, np.exp(-hi)), dtype=np.float64)
 
 
 def cusum_update(statistic: npt.ArrayLike, p: npt.ArrayLike) -> FloatArray:
